@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Set up a fresh machine for Lodestar: system packages (apt), a virtualenv, the package itself.
+# Idempotent: re-running installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(fonts-dejavu-core fonts-thai-tlwg)
+
+missing_apt() {
+  local pkg out=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || out+=("$pkg")
+  done
+  echo "${out[@]:-}"
+}
+
+install_apt() {
+  local need
+  need=$(missing_apt "$@")
+  [ -z "$need" ] && return 0
+  if ! command -v apt-get >/dev/null; then
+    echo "lodestar setup: please install these system packages: $need" >&2
+    return 0
+  fi
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "lodestar setup: installing $need"
+  $sudo apt-get update -qq
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $need >/dev/null
+}
+
+install_apt "${APT_PACKAGES[@]}"
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+.venv/bin/python -m pip install -q -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true
+.venv/bin/python -c 'import lodestar, PIL, av, sqlalchemy' || {
+  echo "lodestar setup: the virtualenv is incomplete" >&2; exit 1; }
+echo "lodestar setup: ready (.venv)"

@@ -1,0 +1,1 @@
+"""The per-file pipeline: identify → hash → decode → per-kind analyzers."""

@@ -1,0 +1,69 @@
+"""MD5, SHA-1 and SHA-256 computed together in one read of the bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+
+CHUNK = 1024 * 1024
+# Files up to this size are kept in memory after hashing so the decoder never reads them twice.
+KEEP_IN_MEMORY = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Digests:
+    md5: str
+    sha1: str
+    sha256: str
+    size: int
+
+
+def digest_bytes(data: bytes) -> Digests:
+    return Digests(
+        hashlib.md5(data).hexdigest(),
+        hashlib.sha1(data).hexdigest(),
+        hashlib.sha256(data).hexdigest(),
+        len(data),
+    )
+
+
+def open_readonly(path: str) -> int:
+    """An O_RDONLY descriptor that follows no symlink and leaves atime alone where allowed."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    noatime = getattr(os, "O_NOATIME", 0)
+    if noatime:
+        try:
+            return os.open(path, flags | noatime)
+        except PermissionError:
+            pass  # O_NOATIME needs file ownership (or root); fall back to a plain read
+    return os.open(path, flags)
+
+
+def read_and_digest(path: str) -> tuple[Digests, bytes | None, bytes]:
+    """Hash a file in one pass; returns (digests, whole bytes if small enough, header bytes)."""
+    md5, sha1, sha256 = hashlib.md5(), hashlib.sha1(), hashlib.sha256()
+    fd = open_readonly(path)
+    with os.fdopen(fd, "rb", buffering=0) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size <= KEEP_IN_MEMORY:
+            data = _read_all(fh, size)
+            return digest_bytes(data), data, data[:8192]
+        header = b""
+        total = 0
+        while chunk := fh.read(CHUNK):
+            if not header:
+                header = chunk[:8192]
+            md5.update(chunk)
+            sha1.update(chunk)
+            sha256.update(chunk)
+            total += len(chunk)
+    return Digests(md5.hexdigest(), sha1.hexdigest(), sha256.hexdigest(), total), None, header
+
+
+def _read_all(fh: object, size: int) -> bytes:
+    buf = bytearray()
+    read = fh.read  # type: ignore[attr-defined]
+    while chunk := read(max(CHUNK, size - len(buf) + 1)):
+        buf += chunk
+    return bytes(buf)

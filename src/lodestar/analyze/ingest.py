@@ -1,0 +1,288 @@
+"""Ingest: walk each source, run the fast pass on every file, write the results.
+
+Resumable and idempotent: an Item is written in the same transaction as its Media and
+Warnings, so a crash loses at most the uncommitted batch; a re-run skips every path spec
+already stored and re-inserts refused-entry warnings with "ignore if present".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from lodestar.analyze.executors import make_executor
+from lodestar.analyze.fastpass import FastPassRecord, FastPassTask, fast_pass
+from lodestar.evidence import iter_entries
+from lodestar.evidence.base import EntryWarning, EvidenceEntry
+from lodestar.evidence.service import record_custody
+from lodestar.store import IngestRun, Item, Media, ProcessingWarning, Source
+from lodestar.store.bulk import insert_ignore
+from lodestar.workspace import Workspace
+
+BATCH_ROWS = 256
+BATCH_SECONDS = 2.0
+MEDIA_FACT_COLUMNS = (
+    "width height orientation make model serial captured_at gps_lat gps_lon "
+    "duration_s video_codec frame_rate thumb exif"
+).split()
+
+
+class Progress(Protocol):
+    def source_started(self, label: str, total_files: int | None) -> None: ...
+
+    def advanced(self, files: int, nbytes: int) -> None: ...
+
+
+@dataclass
+class IngestSummary:
+    run_id: int
+    sources: list[str] = field(default_factory=list)
+    files: int = 0
+    bytes: int = 0
+    warnings: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+def ingest(
+    ws: Workspace,
+    *,
+    actor: str,
+    source_ids: Iterable[int] | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> IngestSummary:
+    started = time.monotonic()
+    with ws.store.session() as session:
+        run = IngestRun(started_at=_now(), actor=actor, status="running")
+        session.add(run)
+        session.flush()
+        summary = IngestSummary(run_id=run.id)
+        sources = _pending_sources(session, source_ids)
+    executor = make_executor(workers or ws.settings.workers)
+    try:
+        for source in sources:
+            _ingest_source(ws, source, executor, summary, actor, progress)
+    finally:
+        executor.close()
+        summary.seconds = round(time.monotonic() - started, 3)
+        with ws.store.session() as session:
+            session.execute(
+                update(IngestRun)
+                .where(IngestRun.id == summary.run_id)
+                .values(
+                    finished_at=_now(),
+                    status="done",
+                    files_done=summary.files,
+                    bytes_done=summary.bytes,
+                    seconds=summary.seconds,
+                )
+            )
+    return summary
+
+
+def _pending_sources(session: Session, source_ids: Iterable[int] | None) -> list[Source]:
+    query = select(Source).order_by(Source.id)
+    if source_ids is not None:
+        query = query.where(Source.id.in_(list(source_ids)))
+    else:
+        query = query.where(Source.status != "done")
+    return list(session.scalars(query))
+
+
+def _ingest_source(
+    ws: Workspace,
+    source: Source,
+    executor: Any,
+    summary: IngestSummary,
+    actor: str,
+    progress: Progress | None,
+) -> None:
+    with ws.store.session() as session:
+        done = set(session.scalars(select(Item.path_spec).where(Item.source_id == source.id)))
+        src = session.get_one(Source, source.id)
+        src.status = "ingesting"
+        record_custody(
+            session, src, actor=actor, action="ingest_started", detail={"run": summary.run_id}
+        )
+    if progress:
+        progress.source_started(source.label, _estimate_files(Path(source.location)))
+    location = Path(source.location)
+    walk = iter_entries(location, ws.settings, skip=done.__contains__, spool_dir=ws.spool)
+    refused: list[EntryWarning] = []
+    tasks = _tasks(ws, source.id, walk, refused)
+    writer = _BatchWriter(ws, source.id)
+    for record in executor.map_unordered(fast_pass, tasks):
+        writer.add(record, refused)
+        summary.files += 1
+        summary.bytes += record.size
+        summary.warnings += len(record.warnings)
+        if progress:
+            progress.advanced(1, record.size)
+    writer.add(None, refused)
+    writer.flush()
+    summary.warnings += writer.refused_count
+    _finish_source(ws, source, actor, summary)
+    summary.sources.append(source.label)
+
+
+def _tasks(
+    ws: Workspace, source_id: int, walk: Iterator[EvidenceEntry | EntryWarning],
+    refused: list[EntryWarning],
+) -> Iterator[FastPassTask]:
+    # Refused entries are handed to the writer through ``refused`` as they come.
+    for entry in walk:
+        if isinstance(entry, EntryWarning):
+            refused.append(entry)
+            continue
+        refused.extend(entry.warnings)
+        yield FastPassTask(
+            source_id=source_id,
+            path_spec=entry.path_spec,
+            size=entry.size,
+            mtime=entry.mtime,
+            atime=entry.atime,
+            ctime=entry.ctime,
+            in_archive=entry.in_archive,
+            local_path=entry.local_path,
+            data=entry.data,
+            spooled=entry.spooled,
+            derived_dir=str(ws.derived),
+            max_image_pixels=ws.settings.max_image_pixels,
+            thumb_size=ws.settings.thumb_size,
+        )
+
+
+class _BatchWriter:
+    """Writes records in batches; one transaction per batch (the commit is the checkpoint)."""
+
+    def __init__(self, ws: Workspace, source_id: int) -> None:
+        self.ws = ws
+        self.source_id = source_id
+        self.records: list[FastPassRecord] = []
+        self.refused: list[EntryWarning] = []
+        self.refused_count = 0
+        self.last_flush = time.monotonic()
+
+    def add(self, record: FastPassRecord | None, refused: list[EntryWarning]) -> None:
+        if record is not None:
+            self.records.append(record)
+        # ``refused`` is filled by the task generator; take what it holds now.
+        self.refused.extend(refused)
+        self.refused_count += len(refused)
+        refused.clear()
+        due = time.monotonic() - self.last_flush > BATCH_SECONDS
+        if len(self.records) >= BATCH_ROWS or due:
+            self.flush()
+
+    def flush(self) -> None:
+        with self.ws.store.session() as session:
+            insert_ignore(session, Media, _media_rows(self.records))
+            insert_ignore(session, Item, [_item_row(r) for r in self.records])
+            insert_ignore(session, ProcessingWarning, self._warning_rows())
+        self.records, self.refused = [], []
+        self.last_flush = time.monotonic()
+
+    def _warning_rows(self) -> list[dict[str, Any]]:
+        rows = [
+            _warning_row(self.source_id, r.path_spec, r.sha256, stage, code, reason)
+            for r in self.records
+            for stage, code, reason in r.warnings
+        ]
+        rows += [
+            _warning_row(self.source_id, w.path_spec, None, w.stage, w.code, w.reason)
+            for w in self.refused
+        ]
+        return rows
+
+
+def _media_rows(records: list[FastPassRecord]) -> list[dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {}
+    for r in records:
+        if r.sha256 is None or r.sha256 in rows:
+            continue
+        row = {"sha256": r.sha256, "md5": r.md5, "sha1": r.sha1, "size": r.size}
+        row |= {"mime": r.mime, "kind": r.kind}
+        row |= {col: r.facts.get(col) for col in MEDIA_FACT_COLUMNS}
+        rows[r.sha256] = row
+    return list(rows.values())
+
+
+def _item_row(r: FastPassRecord) -> dict[str, Any]:
+    return {
+        "source_id": r.source_id,
+        "path_spec": r.path_spec,
+        "name": r.path_spec.rsplit("/", 1)[-1],
+        "size": r.size,
+        "mtime": r.mtime,
+        "atime": r.atime,
+        "ctime": r.ctime,
+        "in_archive": r.in_archive,
+        "media_sha256": r.sha256,
+    }
+
+
+def _warning_row(
+    source_id: int, spec: str, sha: str | None, stage: str, code: str, reason: str
+) -> dict[str, Any]:
+    return {
+        "source_id": source_id,
+        "path_spec": spec,
+        "media_sha256": sha,
+        "stage": stage,
+        "code": code,
+        "reason": reason.replace("\x00", ""),
+    }
+
+
+def _finish_source(ws: Workspace, source: Source, actor: str, summary: IngestSummary) -> None:
+    with ws.store.session() as session:
+        src = session.get_one(Source, source.id)
+        src.manifest_sha256 = source_manifest_sha256(session, source.id)
+        src.status = "done"
+        files = session.scalar(select(func.count()).where(Item.source_id == source.id))
+        record_custody(
+            session,
+            src,
+            actor=actor,
+            action="ingest_finished",
+            detail={"run": summary.run_id, "files": files, "manifest": src.manifest_sha256},
+        )
+
+
+def source_manifest_lines(session: Session, source_id: int) -> list[str]:
+    rows = session.execute(
+        select(Item.path_spec, Item.size, Item.media_sha256)
+        .where(Item.source_id == source_id)
+        .order_by(Item.path_spec)
+    )
+    return [f"{spec}\t{size}\t{sha or '-'}" for spec, size, sha in rows]
+
+
+def source_manifest_sha256(session: Session, source_id: int) -> str:
+    """SHA-256 over the sorted "path spec, size, SHA-256" lines of every item of a source."""
+    digest = hashlib.sha256()
+    for line in source_manifest_lines(session, source_id):
+        digest.update(line.encode("utf-8", "surrogateescape") + b"\n")
+    return digest.hexdigest()
+
+
+def _estimate_files(location: Path) -> int | None:
+    if not location.is_dir():
+        return None
+    return sum(len(files) for _, _, files in os.walk(location))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

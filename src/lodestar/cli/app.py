@@ -1,0 +1,55 @@
+"""The ``lodestar`` command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lodestar.cli import demo, ingest, media, source
+from lodestar.cli.common import error_exit, state
+from lodestar.errors import ExitCode, LodestarError
+
+app = typer.Typer(
+    name="lodestar",
+    help="Lodestar: offline workbench for victim-identification teams.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _global(
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace", "-w", envvar="LODESTAR_WORKSPACE", help="Workspace directory."
+        ),
+    ] = None,
+) -> None:
+    state.workspace = workspace
+
+
+app.add_typer(source.app, name="source")
+app.add_typer(media.media_app, name="media")
+app.add_typer(media.warnings_app, name="warnings")
+app.add_typer(demo.app, name="demo")
+app.command("ingest")(ingest.ingest_command)
+app.command("status")(ingest.status_command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=args, standalone_mode=True)
+    except LodestarError as exc:
+        sys.exit(error_exit(exc, as_json="--json" in args))
+    except KeyboardInterrupt:
+        sys.exit(int(ExitCode.INTERRUPTED))
+
+
+if __name__ == "__main__":
+    main()

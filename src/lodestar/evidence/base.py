@@ -1,0 +1,81 @@
+"""What every evidence source reader yields, and the registry of readers.
+
+A reader walks one seized item (a folder, an archive, later a disk image) strictly read-only
+and yields, in a deterministic order, one ``EvidenceEntry`` per regular file it can read, and
+one ``EntryWarning`` per thing it refused or could not read (path traversal, a symlink that
+leaves the source, a zip bomb, an unreadable file, …). A refusal never stops the walk.
+
+Path specs name an entry inside its source: ``dir/a.jpg`` for a plain file and
+``dir/x.zip!/inner/y.tar.gz!/b.jpg`` for archive members (``!/`` enters an archive).
+Name bytes that are not valid UTF-8 are written as ``\\xNN`` escapes (see ``spec_name``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+from lodestar.config import Settings
+from lodestar.registry import Registry
+
+ARCHIVE_SEP = "!/"
+
+
+@dataclass(frozen=True)
+class EntryWarning:
+    path_spec: str
+    code: str  # short stable slug: "path_traversal", "symlink_escape", "zip_bomb", …
+    reason: str  # one sentence for a person
+    stage: str = "evidence"
+
+
+@dataclass(frozen=True)
+class EvidenceEntry:
+    """One regular file inside a source, ready for the fast pass.
+
+    Exactly one of ``local_path`` / ``data`` is set. Folder files give ``local_path`` (opened
+    read-only by the worker); archive members give ``data`` when small, or are spooled to a
+    temporary file (``local_path`` + ``spooled=True``; the consumer deletes it when done).
+    """
+
+    path_spec: str
+    size: int
+    mtime: float | None = None
+    atime: float | None = None
+    ctime: float | None = None
+    local_path: str | None = None
+    data: bytes | None = None
+    spooled: bool = False
+    in_archive: bool = False
+    warnings: tuple[EntryWarning, ...] = field(default=())
+
+
+SkipFn = Callable[[str], bool]
+
+
+class SourceReader(Protocol):
+    name: ClassVar[str]
+
+    @classmethod
+    def accepts(cls, location: Path) -> bool: ...
+
+    def entries(
+        self, location: Path, settings: Settings, *, skip: SkipFn | None = None
+    ) -> Iterator[EvidenceEntry | EntryWarning]:
+        """Walk ``location``; entries whose path spec ``skip`` accepts are not read (resume)."""
+        ...
+
+
+source_readers: Registry[SourceReader] = Registry("source reader")  # type: ignore[type-var]
+
+
+def spec_name(raw: bytes | str) -> tuple[str, bool]:
+    """A path-spec component from raw name bytes; returns (text, was_valid_utf8)."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace"), False

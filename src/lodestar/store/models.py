@@ -1,0 +1,143 @@
+"""SQLAlchemy models of the workspace store (see DESIGN.md §3)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, int: BigInteger}
+
+
+class Source(Base):
+    """One seized item or collection, added read-only."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))  # reader name: folder, zip, tar
+    location: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(200))
+    agency: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    added_by: Mapped[str] = mapped_column(String(128))
+    container_sha256: Mapped[str | None] = mapped_column(String(64))  # bare archive sources
+    manifest_sha256: Mapped[str | None] = mapped_column(String(64))  # after a complete ingest
+    status: Mapped[str] = mapped_column(String(16), default="added")  # added, ingesting, done
+
+    custody: Mapped[list[CustodyEntry]] = relationship(
+        back_populates="source", order_by="CustodyEntry.id"
+    )
+
+
+class CustodyEntry(Base):
+    """Who did what with a source, when and from where (append-only)."""
+
+    __tablename__ = "custody_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(128))
+    host: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(32))  # added, ingest_started, ingest_finished
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    source: Mapped[Source] = relationship(back_populates="custody")
+
+
+class Media(Base):
+    """Unique content, keyed by SHA-256."""
+
+    __tablename__ = "media"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    md5: Mapped[str] = mapped_column(String(32), index=True)
+    sha1: Mapped[str] = mapped_column(String(40), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mime: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16), index=True)  # image, video, archive, other
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    orientation: Mapped[int | None] = mapped_column(Integer)
+    make: Mapped[str | None] = mapped_column(String(128))
+    model: Mapped[str | None] = mapped_column(String(128))
+    serial: Mapped[str | None] = mapped_column(String(128), index=True)
+    captured_at: Mapped[str | None] = mapped_column(String(40))  # EXIF text, offset kept
+    gps_lat: Mapped[float | None] = mapped_column(Float)
+    gps_lon: Mapped[float | None] = mapped_column(Float)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    video_codec: Mapped[str | None] = mapped_column(String(64))
+    frame_rate: Mapped[float | None] = mapped_column(Float)
+    thumb: Mapped[str | None] = mapped_column(String(255))  # workspace-relative path
+    exif: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    items: Mapped[list[Item]] = relationship(back_populates="media", order_by="Item.id")
+
+
+class Item(Base):
+    """One occurrence of a file in a source."""
+
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("source_id", "path_spec", name="uq_item_source_spec"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    path_spec: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime: Mapped[float | None] = mapped_column(Float)
+    atime: Mapped[float | None] = mapped_column(Float)
+    ctime: Mapped[float | None] = mapped_column(Float)
+    in_archive: Mapped[bool] = mapped_column(default=False)
+    media_sha256: Mapped[str | None] = mapped_column(ForeignKey("media.sha256"), index=True)
+
+    media: Mapped[Media | None] = relationship(back_populates="items")
+    source: Mapped[Source] = relationship()
+
+
+class ProcessingWarning(Base):
+    """A per-item processing problem, stored as data (never a crash)."""
+
+    __tablename__ = "warnings"
+    __table_args__ = (
+        UniqueConstraint("source_id", "path_spec", "stage", "code", name="uq_warning"),
+        Index("ix_warning_code", "code"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), index=True)
+    path_spec: Mapped[str] = mapped_column(Text)
+    media_sha256: Mapped[str | None] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class IngestRun(Base):
+    __tablename__ = "ingest_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))  # running, done, interrupted
+    files_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    bytes_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    seconds: Mapped[float | None] = mapped_column(Float)

@@ -1,0 +1,57 @@
+"""A workspace: one operation's store, derived artifacts and spool folder."""
+
+from __future__ import annotations
+
+import getpass
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from lodestar.config import Settings, get_settings
+from lodestar.errors import UserError
+from lodestar.store import Store
+
+DB_NAME = "lodestar.db"
+
+
+@dataclass
+class Workspace:
+    root: Path
+    store: Store
+    settings: Settings
+
+    @property
+    def derived(self) -> Path:
+        return self.root / "derived"
+
+    @property
+    def spool(self) -> Path:
+        return self.root / "spool"
+
+    def close(self) -> None:
+        self.store.dispose()
+
+
+def open_workspace(root: Path | None = None, *, settings: Settings | None = None) -> Workspace:
+    """Open (creating and migrating if needed) the workspace at ``root`` or LODESTAR_WORKSPACE."""
+    settings = settings or get_settings()
+    root = root or settings.workspace
+    if root is None:
+        raise UserError("no workspace: pass --workspace DIR or set LODESTAR_WORKSPACE")
+    root = Path(root).expanduser().resolve()
+    if root.exists() and not root.is_dir():
+        raise UserError(f"workspace {root} exists and is not a directory")
+    for sub in ("", "derived", "spool", "logs"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    url = settings.db_url or f"sqlite:///{root / DB_NAME}"
+    store = Store(url)
+    store.migrate()
+    return Workspace(root=root, store=store, settings=settings)
+
+
+def current_actor() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
