@@ -26,6 +26,7 @@ from lodestar.evidence.base import EntryWarning, EvidenceEntry
 from lodestar.evidence.service import record_custody
 from lodestar.store import IngestRun, Item, Media, ProcessingWarning, Source
 from lodestar.store.bulk import insert_ignore
+from lodestar.store.models import spec_sha256, warning_key
 from lodestar.workspace import Workspace
 
 BATCH_ROWS = 256
@@ -223,6 +224,7 @@ def _item_row(r: FastPassRecord) -> dict[str, Any]:
     return {
         "source_id": r.source_id,
         "path_spec": r.path_spec,
+        "spec_sha256": spec_sha256(r.path_spec),
         "name": r.path_spec.rsplit("/", 1)[-1],
         "size": r.size,
         "mtime": r.mtime,
@@ -237,6 +239,7 @@ def _warning_row(
     source_id: int, spec: str, sha: str | None, stage: str, code: str, reason: str
 ) -> dict[str, Any]:
     return {
+        "key": warning_key(source_id, spec, stage, code),
         "source_id": source_id,
         "path_spec": spec,
         "media_sha256": sha,

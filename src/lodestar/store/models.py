@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from datetime import datetime
 from typing import Any
 
@@ -95,11 +97,13 @@ class Item(Base):
     """One occurrence of a file in a source."""
 
     __tablename__ = "items"
-    __table_args__ = (UniqueConstraint("source_id", "path_spec", name="uq_item_source_spec"),)
+    # Path specs can be longer than a B-tree index entry allows, so uniqueness is on their hash.
+    __table_args__ = (UniqueConstraint("source_id", "spec_sha256", name="uq_item_source_spec"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
     path_spec: Mapped[str] = mapped_column(Text)
+    spec_sha256: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(Text)
     size: Mapped[int] = mapped_column(BigInteger)
     mtime: Mapped[float | None] = mapped_column(Float)
@@ -112,16 +116,24 @@ class Item(Base):
     source: Mapped[Source] = relationship()
 
 
+def warning_key(source_id: int | None, path_spec: str, stage: str, code: str) -> str:
+    raw = f"{source_id}\0{path_spec}\0{stage}\0{code}".encode("utf-8", "surrogateescape")
+    return hashlib.sha256(raw).hexdigest()
+
+
+def spec_sha256(path_spec: str) -> str:
+    return hashlib.sha256(path_spec.encode("utf-8", "surrogateescape")).hexdigest()
+
+
 class ProcessingWarning(Base):
     """A per-item processing problem, stored as data (never a crash)."""
 
     __tablename__ = "warnings"
-    __table_args__ = (
-        UniqueConstraint("source_id", "path_spec", "stage", "code", name="uq_warning"),
-        Index("ix_warning_code", "code"),
-    )
+    __table_args__ = (Index("ix_warning_code", "code"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # SHA-256 of (source, path spec, stage, code): one warning per problem, whatever reruns.
+    key: Mapped[str] = mapped_column(String(64), unique=True)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), index=True)
     path_spec: Mapped[str] = mapped_column(Text)
     media_sha256: Mapped[str | None] = mapped_column(String(64))

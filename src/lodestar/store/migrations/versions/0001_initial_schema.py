@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 12:56:14.651659
+Create Date: 2026-11-25 12:59:57.410439
 """
 
 from alembic import op
@@ -90,6 +90,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('source_id', sa.Integer(), nullable=False),
     sa.Column('path_spec', sa.Text(), nullable=False),
+    sa.Column('spec_sha256', sa.String(length=64), nullable=False),
     sa.Column('name', sa.Text(), nullable=False),
     sa.Column('size', sa.BigInteger(), nullable=False),
     sa.Column('mtime', sa.Float(), nullable=True),
@@ -100,7 +101,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['media_sha256'], ['media.sha256'], ),
     sa.ForeignKeyConstraint(['source_id'], ['sources.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('source_id', 'path_spec', name='uq_item_source_spec')
+    sa.UniqueConstraint('source_id', 'spec_sha256', name='uq_item_source_spec')
     )
     with op.batch_alter_table('items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_items_media_sha256'), ['media_sha256'], unique=False)
@@ -108,6 +109,7 @@ def upgrade() -> None:
 
     op.create_table('warnings',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('source_id', sa.Integer(), nullable=True),
     sa.Column('path_spec', sa.Text(), nullable=False),
     sa.Column('media_sha256', sa.String(length=64), nullable=True),
@@ -116,7 +118,7 @@ def upgrade() -> None:
     sa.Column('reason', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['source_id'], ['sources.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('source_id', 'path_spec', 'stage', 'code', name='uq_warning')
+    sa.UniqueConstraint('key')
     )
     with op.batch_alter_table('warnings', schema=None) as batch_op:
         batch_op.create_index('ix_warning_code', ['code'], unique=False)
