@@ -19,7 +19,9 @@ from lodestar.config import Settings
 from lodestar.store import Store
 from lodestar.workspace import Workspace, open_workspace
 
-PG_ADMIN_URL = os.environ.get("LODESTAR_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "LODESTAR_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 BACKENDS = ["sqlite", "postgresql"]
 
 

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     max_expansion_ratio: float = 200.0
     max_archive_depth: int = 4
     thumb_size: int = 256
+    # Items written per transaction during ingest (each commit is a resume checkpoint).
+    ingest_batch_rows: int = 256
 
 
 def get_settings() -> Settings:

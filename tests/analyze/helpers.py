@@ -88,7 +88,9 @@ def bomb_png(width: int = 60000, height: int = 60000) -> bytes:
     )
 
 
-def write_video(path: Path, *, seconds: float = 2.0, fps: int = 10, size: tuple[int, int] = (320, 240)) -> None:
+def write_video(
+    path: Path, *, seconds: float = 2.0, fps: int = 10, size: tuple[int, int] = (320, 240)
+) -> None:
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height = size

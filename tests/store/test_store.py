@@ -24,7 +24,14 @@ def test_migrations_create_the_model_schema_exactly(db_url: str) -> None:
 
 
 def _media(sha: str) -> dict[str, object]:
-    return {"sha256": sha, "md5": "0" * 32, "sha1": "0" * 40, "size": 1, "mime": "x", "kind": "other"}
+    return {
+        "sha256": sha,
+        "md5": "0" * 32,
+        "sha1": "0" * 40,
+        "size": 1,
+        "mime": "x",
+        "kind": "other",
+    }
 
 
 def test_insert_ignore_keeps_first_row_and_never_fails(db_url: str) -> None:

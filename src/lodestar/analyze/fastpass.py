@@ -7,6 +7,7 @@ content-addressed thumbnail under the workspace's derived folder.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,7 +132,5 @@ def _analyze_kind(task: FastPassTask, record: FastPassRecord, data: bytes | None
 
 
 def _remove_quietly(path: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass

@@ -25,9 +25,13 @@ def identify(header: bytes) -> tuple[str, str]:
         return "application/x-empty", "other"
     guess = filetype.guess(header)
     if guess is None:
-        return ("text/plain", "other") if _looks_like_text(header) else (
-            "application/octet-stream",
-            "other",
+        return (
+            ("text/plain", "other")
+            if _looks_like_text(header)
+            else (
+                "application/octet-stream",
+                "other",
+            )
         )
     mime = guess.mime
     if mime in _ARCHIVES:

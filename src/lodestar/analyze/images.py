@@ -16,12 +16,9 @@ from typing import Any
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-try:  # HEIC/HEIF from phones
-    import pillow_heif
+import pillow_heif
 
-    pillow_heif.register_heif_opener()
-except ImportError:  # pragma: no cover - declared dependency
-    pillow_heif = None
+pillow_heif.register_heif_opener()  # HEIC/HEIF from phones
 
 EXIF_IFD = 0x8769
 GPS_IFD = 0x8825

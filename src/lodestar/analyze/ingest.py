@@ -29,12 +29,23 @@ from lodestar.store.bulk import insert_ignore
 from lodestar.store.models import spec_sha256, warning_key
 from lodestar.workspace import Workspace
 
-BATCH_ROWS = 256
 BATCH_SECONDS = 2.0
-MEDIA_FACT_COLUMNS = (
-    "width height orientation make model serial captured_at gps_lat gps_lon "
-    "duration_s video_codec frame_rate thumb exif"
-).split()
+MEDIA_FACT_COLUMNS = [
+    "width",
+    "height",
+    "orientation",
+    "make",
+    "model",
+    "serial",
+    "captured_at",
+    "gps_lat",
+    "gps_lon",
+    "duration_s",
+    "video_codec",
+    "frame_rate",
+    "thumb",
+    "exif",
+]
 
 
 class Progress(Protocol):
@@ -139,7 +150,9 @@ def _ingest_source(
 
 
 def _tasks(
-    ws: Workspace, source_id: int, walk: Iterator[EvidenceEntry | EntryWarning],
+    ws: Workspace,
+    source_id: int,
+    walk: Iterator[EvidenceEntry | EntryWarning],
     refused: list[EntryWarning],
 ) -> Iterator[FastPassTask]:
     # Refused entries are handed to the writer through ``refused`` as they come.
@@ -184,7 +197,7 @@ class _BatchWriter:
         self.refused_count += len(refused)
         refused.clear()
         due = time.monotonic() - self.last_flush > BATCH_SECONDS
-        if len(self.records) >= BATCH_ROWS or due:
+        if len(self.records) >= self.ws.settings.ingest_batch_rows or due:
             self.flush()
 
     def flush(self) -> None:

@@ -35,14 +35,20 @@ def status(session: Session) -> dict[str, Any]:
         "bytes": int(item_bytes),
         "unique_media": media,
         "unique_bytes": int(media_bytes),
-        "duplicate_files": files - session.scalar(
-            select(func.count(func.distinct(Item.media_sha256)))
-        ),
+        "duplicate_files": _duplicate_items(session),
         "media_by_kind": by_kind,
         "video_hours": round(float(video_s or 0.0) / 3600, 4),
         "warnings": sum(warn_by_code.values()),
         "warnings_by_code": warn_by_code,
     }
+
+
+def _duplicate_items(session: Session) -> int:
+    """Items whose content already occurs in an earlier item (any source)."""
+    hashed, distinct = session.execute(
+        select(func.count(Item.media_sha256), func.count(func.distinct(Item.media_sha256)))
+    ).one()
+    return int(hashed) - int(distinct)
 
 
 def media_as_dict(m: Media, *, with_items: bool = False) -> dict[str, Any]:
@@ -77,7 +83,9 @@ def list_media(
     counts = dict(
         session.execute(select(Item.media_sha256, func.count()).group_by(Item.media_sha256)).all()
     )
-    return [media_as_dict(m) | {"occurrences": counts.get(m.sha256, 0)} for m in session.scalars(query)]
+    return [
+        media_as_dict(m) | {"occurrences": counts.get(m.sha256, 0)} for m in session.scalars(query)
+    ]
 
 
 def find_media(session: Session, ref: str) -> Media:

@@ -25,9 +25,7 @@ app = typer.Typer(
 def _global(
     workspace: Annotated[
         Path | None,
-        typer.Option(
-            "--workspace", "-w", envvar="LODESTAR_WORKSPACE", help="Workspace directory."
-        ),
+        typer.Option("--workspace", "-w", envvar="LODESTAR_WORKSPACE", help="Workspace directory."),
     ] = None,
 ) -> None:
     state.workspace = workspace

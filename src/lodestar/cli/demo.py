@@ -24,8 +24,14 @@ def corpus(
     """Write a synthetic operation (seized collections + truth.json)."""
     from lodestar.demo.corpus import generate_corpus
 
-    with Progress(*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=console, disable=as_json) as bar:
+    with Progress(
+        *Progress.get_default_columns()[:1],
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=as_json,
+    ) as bar:
         task = bar.add_task(f"demo corpus ({scale})", total=None)
 
         def report(done: int, total: int) -> None:

@@ -10,7 +10,9 @@ from rich.table import Table
 from lodestar.analyze.queries import find_media, list_media, list_warnings, media_as_dict
 from lodestar.cli.common import JSON_OPTION_HELP, console, emit_json, workspace
 
-media_app = typer.Typer(help="Unique media (by SHA-256) and their occurrences.", no_args_is_help=True)
+media_app = typer.Typer(
+    help="Unique media (by SHA-256) and their occurrences.", no_args_is_help=True
+)
 warnings_app = typer.Typer(help="Per-item processing problems.", no_args_is_help=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
@@ -32,8 +34,9 @@ def media_list(
     table = Table("sha256", "kind", "mime", "size", "w×h", "seen")
     for r in rows:
         dims = f"{r['width']}×{r['height']}" if r["width"] else ""
-        table.add_row(r["sha256"][:16], r["kind"], r["mime"], str(r["size"]), dims,
-                      str(r["occurrences"]))
+        table.add_row(
+            r["sha256"][:16], r["kind"], r["mime"], str(r["size"]), dims, str(r["occurrences"])
+        )
     console.print(table)
 
 

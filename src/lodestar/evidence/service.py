@@ -18,9 +18,7 @@ from lodestar.evidence import reader_for
 from lodestar.store import CustodyEntry, Source
 
 
-def add_source(
-    session: Session, *, location: Path, agency: str, label: str, actor: str
-) -> Source:
+def add_source(session: Session, *, location: Path, agency: str, label: str, actor: str) -> Source:
     location = Path(location).expanduser()
     if not location.exists():
         raise UserError(f"evidence location {location} does not exist")

@@ -1,0 +1,131 @@
+"""Ingest end to end on SQLite and PostgreSQL: dedupe, read-only evidence, resume, kill -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from lodestar.analyze.ingest import ingest
+from lodestar.analyze.queries import list_warnings, status
+from lodestar.config import Settings
+from lodestar.evidence.service import add_source
+from lodestar.store import Item
+from lodestar.workspace import Workspace, open_workspace
+
+from .corpus import canonical_dump, make_evidence, snapshot
+
+
+def add_all(ws: Workspace, dirs: list[Path]) -> None:
+    with ws.store.session() as s:
+        for d in dirs:
+            add_source(s, location=d, agency="XX-TEST", label=d.name, actor="tester")
+
+
+def test_ingest_dedupes_and_counts(ws: Workspace, tmp_path: Path) -> None:
+    dirs = make_evidence(tmp_path / "ev")
+    add_all(ws, dirs)
+    summary = ingest(ws, actor="tester")
+    assert summary.sources == ["seizure-a", "seizure-b"]
+    with ws.store.session() as s:
+        st = status(s)
+        codes = {w["code"] for w in list_warnings(s)}
+        specs = set(s.scalars(select(Item.path_spec)))
+    # 12 originals + 6 copies + 4 docs + clip + zip + 2 zip members + tar + 1 tar member
+    assert st["files"] == 12 + 6 + 4 + 1 + 1 + 2 + 1 + 1
+    # copies, zip member x.jpg and tar member y.jpg are duplicates of originals
+    assert st["duplicate_files"] == 6 + 2
+    assert st["media_by_kind"]["video"] == 1
+    assert st["video_hours"] > 0
+    assert {"empty_file", "decompression_bomb", "symlink_escape"} <= codes
+    assert "photos.zip!/inner/x.jpg" in specs and "old.tar.gz!/p/y.jpg" in specs
+    assert st["sources_by_status"] == {"done": 2}
+
+
+def test_evidence_is_never_changed(ws: Workspace, tmp_path: Path) -> None:
+    dirs = make_evidence(tmp_path / "ev")
+    before = snapshot(dirs)
+    add_all(ws, dirs)
+    ingest(ws, actor="tester")
+    assert snapshot(dirs) == before
+    leftovers = [
+        p for p in (tmp_path / "ev").rglob("*") if p.name not in {n.split("/")[-1] for n in before}
+    ]
+    assert all(p.is_dir() or p.is_symlink() for p in leftovers)
+
+
+def test_rerun_does_no_repeated_work(ws: Workspace, tmp_path: Path) -> None:
+    add_all(ws, make_evidence(tmp_path / "ev", video=False))
+    ingest(ws, actor="tester")
+    first = canonical_dump(ws)
+    again = ingest(ws, actor="tester")
+    assert again.files == 0 and again.sources == []
+    forced = ingest(ws, actor="tester", source_ids=[1, 2])  # walks again, skips every stored item
+    assert forced.files == 0
+    assert canonical_dump(ws) == first
+
+
+def test_parallel_ingest_equals_inline(tmp_path: Path, settings: Settings) -> None:
+    dirs = make_evidence(tmp_path / "ev")
+    inline = open_workspace(tmp_path / "inline", settings=Settings(workers=1))
+    pooled = open_workspace(
+        tmp_path / "pooled", settings=settings.model_copy(update={"workers": 2})
+    )
+    for w in (inline, pooled):
+        add_all(w, dirs)
+        ingest(w, actor="tester")
+    assert canonical_dump(inline) == canonical_dump(pooled)
+    inline.close()
+    pooled.close()
+
+
+def test_kill_9_then_rerun_equals_uninterrupted(tmp_path: Path, settings: Settings) -> None:
+    dirs = make_evidence(tmp_path / "ev", images=120, video=False)
+    reference = open_workspace(tmp_path / "ref", settings=Settings(workers=1))
+    add_all(reference, dirs)
+    ingest(reference, actor="tester")
+
+    subject_root = tmp_path / "subject"
+    subject = open_workspace(subject_root, settings=settings)
+    add_all(subject, dirs)
+    env = os.environ | {"LODESTAR_INGEST_BATCH_ROWS": "10", "LODESTAR_WORKERS": "1"}
+    if settings.db_url:
+        env["LODESTAR_DB_URL"] = settings.db_url
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lodestar.cli.app",
+            "--workspace",
+            str(subject_root),
+            "ingest",
+            "--json",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    done = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        with subject.store.session() as s:
+            done = s.scalar(select(func.count()).select_from(Item)) or 0
+        if done >= 30:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+        time.sleep(0.02)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "ingest finished before it could be killed"
+    assert 0 < done < 139
+    with subject.store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Item)) < 139
+
+    ingest(subject, actor="tester")
+    assert canonical_dump(subject) == canonical_dump(reference)
+    subject.close()
+    reference.close()
