@@ -11,6 +11,7 @@ import typer
 from lodestar.cli import demo, ingest, media, source
 from lodestar.cli.common import error_exit, state
 from lodestar.errors import ExitCode, LodestarError
+from lodestar.registry import load_entry_point_plugins
 
 app = typer.Typer(
     name="lodestar",
@@ -42,6 +43,7 @@ app.command("status")(ingest.status_command)
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     try:
+        load_entry_point_plugins()  # third-party plug-ins register like built-in ones
         app(args=args, standalone_mode=True)
     except LodestarError as exc:
         sys.exit(error_exit(exc, as_json="--json" in args))

@@ -1,0 +1,142 @@
+"""The CLI as a user runs it: JSON outputs, one error shape, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+import typer
+
+from lodestar.cli.app import app, main
+from lodestar.errors import ExitCode
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any, str]:
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    parsed = json.loads(out) if out.strip().startswith(("{", "[")) else out
+    return code, parsed, err
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, db_url: str, tmp_path: Path) -> Path:
+    monkeypatch.setenv("LODESTAR_DB_URL", db_url)
+    monkeypatch.setenv("LODESTAR_WORKERS", "1")
+    monkeypatch.delenv("LODESTAR_WORKSPACE", raising=False)
+    return tmp_path / "ws"
+
+
+def test_demo_to_status_flow(capsys: pytest.CaptureFixture[str], env: Path, tmp_path: Path) -> None:
+    op = tmp_path / "op"
+    code, summary, _ = run(
+        capsys, "demo", "corpus", str(op), "--seed", "3", "--scale", "tiny", "--json"
+    )
+    assert code == 0 and (op / "truth.json").exists()
+    truth = json.loads((op / "truth.json").read_text())
+    collections = sorted(p for p in (op / "collections").iterdir() if p.is_dir())
+    ws = ["--workspace", str(env)]
+    for i, col in enumerate(collections):
+        code, src, _ = run(
+            capsys,
+            *ws,
+            "source",
+            "add",
+            str(col),
+            "--agency",
+            f"XX-{i}",
+            "--label",
+            col.name,
+            "--json",
+        )
+        assert code == 0 and src["kind"] == "folder" and src["label"] == col.name
+
+    code, ingested, _ = run(capsys, *ws, "ingest", "--json")
+    assert code == 0 and ingested["files"] > 0
+
+    code, st, _ = run(capsys, *ws, "status", "--json")
+    assert code == 0
+    in_collections = [f for f in truth["files"] if f["path"].startswith("collections/")]
+    readable = [f for f in in_collections if f.get("kind") != "hostile" or f.get("sha256")]
+    assert st["files"] >= len(readable) - 5  # symlinks and refused members are warnings
+    assert st["unique_media"] <= st["files"]
+    assert st["warnings"] > 0 and st["video_hours"] > 0
+
+    code, media, _ = run(capsys, *ws, "media", "list", "--kind", "image", "--json")
+    assert code == 0 and media and all(m["kind"] == "image" for m in media)
+    truth_hashes = {f["sha256"] for f in truth["files"] if f.get("sha256")}
+    assert {m["sha256"] for m in media} <= truth_hashes
+
+    code, shown, _ = run(capsys, *ws, "media", "show", media[0]["sha256"][:12], "--json")
+    assert code == 0 and shown["sha256"] == media[0]["sha256"] and shown["items"]
+
+    code, warns, _ = run(capsys, *ws, "warnings", "list", "--json")
+    assert code == 0 and {"stage", "code", "reason", "path_spec"} <= set(warns[0])
+
+    code, sources, _ = run(capsys, *ws, "source", "list", "--json")
+    assert code == 0 and all(s["status"] == "done" and s["manifest_sha256"] for s in sources)
+    code, one, _ = run(capsys, *ws, "source", "show", str(sources[0]["id"]), "--json")
+    assert [c["action"] for c in one["custody"]] == ["added", "ingest_started", "ingest_finished"]
+
+
+def test_errors_have_one_shape_and_exit_codes(
+    capsys: pytest.CaptureFixture[str], env: Path, tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "status", "--json")
+    assert code == ExitCode.USER_ERROR
+    assert json.loads(err)["error"]["code"] == "user_error"
+
+    ws = ["--workspace", str(env)]
+    code, _, err = run(capsys, *ws, "media", "show", "ab" * 32, "--json")
+    assert code == ExitCode.USER_ERROR
+    assert json.loads(err)["error"] == {
+        "code": "not_found",
+        "message": f"no media with SHA-256 {'ab' * 32}",
+        "detail": {"sha256": "ab" * 32},
+    }
+    code, _, err = run(
+        capsys,
+        *ws,
+        "source",
+        "add",
+        str(tmp_path / "nope"),
+        "--agency",
+        "X",
+        "--label",
+        "x",
+        "--json",
+    )
+    assert code == ExitCode.USER_ERROR and "does not exist" in json.loads(err)["error"]["message"]
+
+    (tmp_path / "ev").mkdir()
+    args = ["source", "add", str(tmp_path / "ev"), "--agency", "X", "--label", "x"]
+    assert run(capsys, *ws, *args)[0] == 0
+    code, _, err = run(capsys, *ws, *args)
+    assert code == ExitCode.USER_ERROR and "already source" in err
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    out = []
+    for name, cmd in group.commands.items():
+        if isinstance(cmd, click.Group):
+            out += _commands(cmd, f"{prefix}{name} ")
+        else:
+            out.append((f"{prefix}{name}", cmd))
+    return out
+
+
+def test_every_list_and_show_command_has_json() -> None:
+    root = typer.main.get_command(app)
+    assert isinstance(root, click.Group)
+    commands = _commands(root)
+    listing = [(n, c) for n, c in commands if n.split()[-1] in {"list", "show", "status"}]
+    assert len(listing) >= 5
+    for name, cmd in listing:
+        assert any("--json" in p.opts for p in cmd.params), f"`{name}` lacks --json"
+        assert cmd.help, f"`{name}` has no help text"
