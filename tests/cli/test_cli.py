@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
 import typer
 
@@ -121,10 +120,10 @@ def test_errors_have_one_shape_and_exit_codes(
     assert code == ExitCode.USER_ERROR and "already source" in err
 
 
-def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+def _commands(group: Any, prefix: str = "") -> list[tuple[str, Any]]:
     out = []
     for name, cmd in group.commands.items():
-        if isinstance(cmd, click.Group):
+        if hasattr(cmd, "commands"):
             out += _commands(cmd, f"{prefix}{name} ")
         else:
             out.append((f"{prefix}{name}", cmd))
@@ -133,7 +132,6 @@ def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Com
 
 def test_every_list_and_show_command_has_json() -> None:
     root = typer.main.get_command(app)
-    assert isinstance(root, click.Group)
     commands = _commands(root)
     listing = [(n, c) for n, c in commands if n.split()[-1] in {"list", "show", "status"}]
     assert len(listing) >= 5

@@ -27,7 +27,9 @@ def status(session: Session) -> dict[str, Any]:
             select(ProcessingWarning.code, func.count()).group_by(ProcessingWarning.code)
         ).all()
     )
-    sources = dict(session.execute(select(Source.status, func.count()).group_by(Source.status)))
+    sources = dict(
+        session.execute(select(Source.status, func.count()).group_by(Source.status)).all()
+    )
     return {
         "sources": sum(sources.values()),
         "sources_by_status": sources,
