@@ -145,3 +145,19 @@ def test_unreadable_path_is_a_warning(tmp_path: Path) -> None:
 def test_identify_empty_and_binary() -> None:
     assert identify(b"") == ("application/x-empty", "other")
     assert identify(b"\x00\x01\x02" * 50)[1] == "other"
+
+
+def test_heic_is_an_image_with_thumbnail(tmp_path: Path) -> None:
+    import io
+
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    buf = io.BytesIO()
+    gradient_image(640, 480).save(buf, "HEIF")
+    path = tmp_path / "IMG_0001.HEIC"
+    path.write_bytes(buf.getvalue())
+    rec = fast_pass(task_for(path, tmp_path))
+    assert (rec.kind, rec.mime) == ("image", "image/heic")
+    assert (rec.facts["width"], rec.facts["height"]) == (640, 480)
+    assert (tmp_path / rec.facts["thumb"]).exists()
