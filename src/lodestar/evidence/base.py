@@ -53,6 +53,7 @@ class EvidenceEntry:
 
 
 SkipFn = Callable[[str], bool]
+EvidenceItem = EvidenceEntry | EntryWarning
 
 
 class SourceReader(Protocol):
@@ -62,9 +63,18 @@ class SourceReader(Protocol):
     def accepts(cls, location: Path) -> bool: ...
 
     def entries(
-        self, location: Path, settings: Settings, *, skip: SkipFn | None = None
+        self,
+        location: Path,
+        settings: Settings,
+        *,
+        skip: SkipFn | None = None,
+        spool_dir: Path | None = None,
     ) -> Iterator[EvidenceEntry | EntryWarning]:
-        """Walk ``location``; entries whose path spec ``skip`` accepts are not read (resume)."""
+        """Walk ``location``; entries whose path spec ``skip`` accepts are not yielded (resume).
+
+        Large archive members are spooled to temporary files in ``spool_dir`` (the system temp
+        dir when None); the consumer deletes a spooled entry's ``local_path`` when done.
+        """
         ...
 
 
