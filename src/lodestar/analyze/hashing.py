@@ -6,6 +6,8 @@ import hashlib
 import os
 from dataclasses import dataclass
 
+from lodestar.evidence.sniff import open_readonly
+
 CHUNK = 1024 * 1024
 # Files up to this size are kept in memory after hashing so the decoder never reads them twice.
 KEEP_IN_MEMORY = 64 * 1024 * 1024
@@ -26,18 +28,6 @@ def digest_bytes(data: bytes) -> Digests:
         hashlib.sha256(data).hexdigest(),
         len(data),
     )
-
-
-def open_readonly(path: str) -> int:
-    """An O_RDONLY descriptor that follows no symlink and leaves atime alone where allowed."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    noatime = getattr(os, "O_NOATIME", 0)
-    if noatime:
-        try:
-            return os.open(path, flags | noatime)
-        except PermissionError:
-            pass  # O_NOATIME needs file ownership (or root); fall back to a plain read
-    return os.open(path, flags)
 
 
 def read_and_digest(path: str) -> tuple[Digests, bytes | None, bytes]:

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lodestar.analyze.hashing import CHUNK, open_readonly
 from lodestar.errors import NotFound, UserError
 from lodestar.evidence import reader_for
+from lodestar.evidence.sniff import open_readonly
 from lodestar.store import CustodyEntry, Source
 
 
@@ -77,7 +77,7 @@ def list_sources(session: Session) -> list[Source]:
 def _file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(open_readonly(str(path)), "rb", buffering=0) as fh:
-        while chunk := fh.read(CHUNK):
+        while chunk := fh.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
 
