@@ -53,6 +53,8 @@ class Progress(Protocol):
 
     def advanced(self, files: int, nbytes: int) -> None: ...
 
+    def source_finished(self) -> None: ...
+
 
 @dataclass
 class IngestSummary:
@@ -146,6 +148,8 @@ def _ingest_source(
     writer.flush()
     summary.warnings += writer.refused_count
     _finish_source(ws, source, actor, summary)
+    if progress:
+        progress.source_finished()
     summary.sources.append(source.label)
 
 

@@ -16,12 +16,14 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
-    TransferSpeedColumn,
 )
+from rich.text import Text
 
 from lodestar.config import get_settings
 from lodestar.errors import LodestarError
@@ -68,6 +70,17 @@ def error_exit(exc: LodestarError, *, as_json: bool) -> int:
     return int(exc.exit_code)
 
 
+class _RateColumn(ProgressColumn):
+    """Files per second and MB per second of the running task."""
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.elapsed or 0.0
+        if elapsed <= 0:
+            return Text("")
+        mb = task.fields.get("nbytes", 0) / 1e6
+        return Text(f"{task.completed / elapsed:.0f} files/s {mb / elapsed:.1f} MB/s")
+
+
 class IngestProgressBar:
     """Rich progress for ingest: files with rate/ETA and bytes per second."""
 
@@ -76,15 +89,15 @@ class IngestProgressBar:
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("files"),
-            TransferSpeedColumn(),
+            _RateColumn(),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             console=console,
-            transient=False,
         )
         self._task: TaskID | None = None
+        self._total: int | None = None
         self._done = 0
+        self._bytes = 0
 
     def __enter__(self) -> IngestProgressBar:
         self._progress.start()
@@ -94,14 +107,19 @@ class IngestProgressBar:
         self._progress.stop()
 
     def source_started(self, label: str, total_files: int | None) -> None:
-        self._task = self._progress.add_task(label, total=total_files)
-        self._done = 0
-        self._total = total_files
+        self._task = self._progress.add_task(label, total=total_files, nbytes=0)
+        self._done, self._bytes, self._total = 0, 0, total_files
 
     def advanced(self, files: int, nbytes: int) -> None:
         assert self._task is not None
         self._done += files
+        self._bytes += nbytes
         if self._total is not None and self._done > self._total:
             self._total = self._done  # archives hold more files than the folder walk counted
             self._progress.update(self._task, total=self._total)
-        self._progress.update(self._task, advance=files)
+        self._progress.update(self._task, advance=files, nbytes=self._bytes)
+
+    def source_finished(self) -> None:
+        # The folder walk's estimate counts links and refused files: close the bar at 100%.
+        if self._task is not None:
+            self._progress.update(self._task, total=self._done, completed=self._done)

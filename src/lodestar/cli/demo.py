@@ -41,4 +41,12 @@ def corpus(
     if as_json:
         emit_json(summary)
     else:
-        console.print(f"wrote {out}: {summary}", highlight=False)
+        kinds = ", ".join(f"{n} {k}" for k, n in summary["kinds"].items())
+        state = "already there (cached)" if summary.get("cached") else "written"
+        console.print(
+            f"demo operation {state} in {out}: {summary['files']} files ({kinds}), "
+            f"{summary['series']} series, {summary['seizures']} seizures, "
+            f"{summary['bytes'] / 1e6:.0f} MB, {summary['video_seconds']:.0f} s of video; "
+            f"ground truth in {out / 'truth.json'}",
+            highlight=False,
+        )
