@@ -129,3 +129,18 @@ def test_kill_9_then_rerun_equals_uninterrupted(tmp_path: Path, settings: Settin
     assert canonical_dump(subject) == canonical_dump(reference)
     subject.close()
     reference.close()
+
+
+def test_bare_archive_source_and_spool_cleanup(ws: Workspace, tmp_path: Path) -> None:
+    dirs = make_evidence(tmp_path / "ev", images=4, video=False)
+    archive = dirs[1] / "photos.zip"
+    stale = ws.spool / "left-by-a-killed-run.tmp"
+    stale.write_bytes(b"x")
+    with ws.store.session() as s:
+        src = add_source(s, location=archive, agency="XX", label="zip", actor="tester")
+        assert src.kind == "zip" and src.container_sha256
+    ingest(ws, actor="tester")
+    with ws.store.session() as s:
+        specs = sorted(s.scalars(select(Item.path_spec)))
+    assert specs == ["inner/note.txt", "inner/x.jpg"]
+    assert not stale.exists()

@@ -78,6 +78,7 @@ def ingest(
     progress: Progress | None = None,
 ) -> IngestSummary:
     started = time.monotonic()
+    _clear_spool(ws.spool)
     with ws.store.session() as session:
         run = IngestRun(started_at=_now(), actor=actor, status="running")
         session.add(run)
@@ -296,6 +297,14 @@ def source_manifest_sha256(session: Session, source_id: int) -> str:
     for line in source_manifest_lines(session, source_id):
         digest.update(line.encode("utf-8", "surrogateescape") + b"\n")
     return digest.hexdigest()
+
+
+def _clear_spool(spool: Path) -> None:
+    """Spooled archive members left by a killed run are temporary copies: remove them."""
+    if spool.is_dir():
+        for leftover in spool.iterdir():
+            if leftover.is_file():
+                leftover.unlink(missing_ok=True)
 
 
 def _estimate_files(location: Path) -> int | None:
