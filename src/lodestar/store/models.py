@@ -152,3 +152,84 @@ class IngestRun(Base):
     files_done: Mapped[int] = mapped_column(BigInteger, default=0)
     bytes_done: Mapped[int] = mapped_column(BigInteger, default=0)
     seconds: Mapped[float | None] = mapped_column(Float)
+
+
+class Signal(Base):
+    """A perceptual hash or fingerprint of a media, by registered signal type."""
+
+    __tablename__ = "signals"
+    __table_args__ = (
+        UniqueConstraint("media_sha256", "type", "position", name="uq_signal"),
+        Index("ix_signal_type_value", "type", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    media_sha256: Mapped[str] = mapped_column(ForeignKey("media.sha256"), index=True)
+    type: Mapped[str] = mapped_column(String(32))  # pdq, vpdq, …
+    position: Mapped[int] = mapped_column(Integer, default=0)  # second of video for vpdq
+    value: Mapped[str] = mapped_column(String(256))
+    quality: Mapped[int | None] = mapped_column(Integer)
+    timestamp: Mapped[float | None] = mapped_column(Float)
+
+
+class HashSet(Base):
+    """An imported set of known content (Project VIC, NSRL, ICSE, plain list)."""
+
+    __tablename__ = "hash_sets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    format: Mapped[str] = mapped_column(String(32))
+    file_name: Mapped[str] = mapped_column(Text)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    imported_by: Mapped[str] = mapped_column(String(128))
+    known_ignorable: Mapped[bool] = mapped_column(default=False)  # NSRL-like sets
+    category_map: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    entries: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class HashSetEntry(Base):
+    __tablename__ = "hash_set_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("hash_sets.id", ondelete="CASCADE"), index=True)
+    record_no: Mapped[int] = mapped_column(BigInteger)
+    md5: Mapped[str | None] = mapped_column(String(32), index=True)
+    sha1: Mapped[str | None] = mapped_column(String(40), index=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    pdq: Mapped[str | None] = mapped_column(String(64))
+    media_id: Mapped[str | None] = mapped_column(String(128))
+    category_raw: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str | None] = mapped_column(String(64))
+    series: Mapped[str | None] = mapped_column(String(255))
+    victim_identified: Mapped[bool | None]
+    offender_identified: Mapped[bool | None]
+    is_distributed: Mapped[bool | None]
+    is_precategorized: Mapped[bool | None]
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    photodna: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # tags, names, alt hashes
+
+
+class Match(Base):
+    """Media ↔ known entry, or media ↔ media inside the workspace, with method and distance."""
+
+    __tablename__ = "matches"
+    __table_args__ = (
+        UniqueConstraint("media_sha256", "key", name="uq_match"),
+        Index("ix_match_entry", "entry_id"),
+        Index("ix_match_other", "other_sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    media_sha256: Mapped[str] = mapped_column(ForeignKey("media.sha256"), index=True)
+    # "entry:<id>" or "media:<sha256>": one match per pair whatever the method order.
+    key: Mapped[str] = mapped_column(String(80))
+    entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("hash_set_entries.id", ondelete="CASCADE")
+    )
+    set_id: Mapped[int | None] = mapped_column(ForeignKey("hash_sets.id", ondelete="CASCADE"))
+    other_sha256: Mapped[str | None] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(32))  # md5, sha1, sha256, pdq, pdq-dihedral, …
+    distance: Mapped[int] = mapped_column(Integer, default=0)
