@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lodestar.cli import demo, ingest, media, source
+from lodestar.cli import demo, hashsets, ingest, media, source
 from lodestar.cli.common import error_exit, state
 from lodestar.errors import ExitCode, LodestarError
 from lodestar.registry import load_entry_point_plugins
@@ -36,6 +36,8 @@ app.add_typer(source.app, name="source")
 app.add_typer(media.media_app, name="media")
 app.add_typer(media.warnings_app, name="warnings")
 app.add_typer(demo.app, name="demo")
+app.add_typer(hashsets.app, name="hashsets")
+app.command("match")(hashsets.match_command)
 app.command("ingest")(ingest.ingest_command)
 app.command("status")(ingest.status_command)
 

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from lodestar.analyze.queries import find_media, list_media, list_warnings, media_as_dict
 from lodestar.cli.common import JSON_OPTION_HELP, console, emit_json, workspace
+from lodestar.match.matching import matches_for
 
 media_app = typer.Typer(
     help="Unique media (by SHA-256) and their occurrences.", no_args_is_help=True
@@ -48,6 +49,7 @@ def media_show(
     """Show one media with every occurrence."""
     with workspace() as ws, ws.store.session() as session:
         out = media_as_dict(find_media(session, sha256), with_items=True)
+        out["matches"] = matches_for(session, out["sha256"])
     if as_json:
         emit_json(out)
         return
@@ -56,6 +58,11 @@ def media_show(
             console.print(f"[bold]{key}[/]: {value}", highlight=False)
     for item in out["items"]:
         console.print(f"  in {item['source']} ({item['agency']}): {item['path_spec']}")
+    for m in out["matches"]:
+        console.print(
+            f"  match {m['method']} d={m['distance']}: {m.get('set') or m.get('other_sha256')} "
+            f"category={m.get('category') or m.get('category_raw')} series={m.get('series')}"
+        )
 
 
 @warnings_app.command("list")

@@ -1,0 +1,132 @@
+"""``lodestar hashsets import|list|show|export`` and ``lodestar match``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from lodestar.cli.common import JSON_OPTION_HELP, console, emit_json, workspace
+from lodestar.match.hashsets import (
+    export_hashset,
+    get_hashset,
+    hashset_as_dict,
+    import_hashset,
+    list_hashsets,
+    parse_category_map,
+)
+from lodestar.match.matching import match_exact, match_summary
+from lodestar.workspace import current_actor
+
+app = typer.Typer(
+    help="Known-content hash sets (Project VIC, NSRL, ICSE, plain).", no_args_is_help=True
+)
+JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="The hash-set file.")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="vics, nsrl, icse or plain (default: sniffed).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Name of the set (default: file name).")] = None,
+    category_map: Annotated[
+        str | None,
+        typer.Option(help="RAW=CATEGORY pairs ('1=cat-a,2=cat-b') or a JSON file path."),
+    ] = None,
+    known: Annotated[
+        bool | None,
+        typer.Option(
+            "--known/--not-known",
+            help="Matches are known, ignorable files (default: yes for NSRL).",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import a hash set in one transaction (a bad record refuses the whole file)."""
+    mapping = parse_category_map(category_map)
+    with workspace() as ws, ws.store.session() as session:
+        hs = import_hashset(
+            session,
+            path=path,
+            fmt=fmt,
+            name=name,
+            category_map=mapping,
+            known_ignorable=known,
+            actor=current_actor(),
+        )
+        out = hashset_as_dict(hs)
+    if as_json:
+        emit_json(out)
+    else:
+        console.print(
+            f"imported {out['entries']} entries as hash set {out['id']} "
+            f"({out['name']}, {out['format']})",
+            highlight=False,
+        )
+
+
+@app.command("list")
+def list_(as_json: JsonFlag = False) -> None:
+    """List imported hash sets."""
+    with workspace() as ws, ws.store.session() as session:
+        rows = [hashset_as_dict(hs) for hs in list_hashsets(session)]
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table("id", "name", "format", "entries", "known", "imported")
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["name"],
+            r["format"],
+            str(r["entries"]),
+            "yes" if r["known_ignorable"] else "",
+            f"{r['imported_at']:%Y-%m-%d}",
+        )
+    console.print(table)
+
+
+@app.command("show")
+def show(
+    ref: Annotated[str, typer.Argument(help="Hash-set id or name.")], as_json: JsonFlag = False
+) -> None:
+    """Show one hash set with its category counts."""
+    with workspace() as ws, ws.store.session() as session:
+        out = hashset_as_dict(get_hashset(session, ref), session)
+    if as_json:
+        emit_json(out)
+        return
+    for key, value in out.items():
+        console.print(f"[bold]{key}[/]: {value}", highlight=False)
+
+
+@app.command("export")
+def export(
+    ref: Annotated[str, typer.Argument(help="Hash-set id or name.")],
+    out: Annotated[Path, typer.Option("--out", help="File to write (VICS 2.0 JSON).")],
+    shape: Annotated[str, typer.Option(help="hashset or case.")] = "hashset",
+    as_json: JsonFlag = False,
+) -> None:
+    """Export a hash set as VICS 2.0 JSON."""
+    with workspace() as ws, ws.store.session() as session:
+        count = export_hashset(session, get_hashset(session, ref), out, shape=shape)
+    if as_json:
+        emit_json({"out": str(out), "records": count, "shape": shape})
+    else:
+        console.print(f"wrote {count} records to {out}")
+
+
+def match_command(as_json: JsonFlag = False) -> None:
+    """Match every media against the imported hash sets."""
+    with workspace() as ws, ws.store.session() as session:
+        new = match_exact(session)
+        out = {"new_matches": new} | match_summary(session)
+    if as_json:
+        emit_json(out)
+        return
+    for key, value in out.items():
+        console.print(f"[bold]{key}[/]: {value}", highlight=False)

@@ -1,0 +1,214 @@
+"""Importing, listing and exporting known-content hash sets (the store side of the formats).
+
+Import is one transaction: entries are written in batches inside it, so a malformed record
+anywhere refuses the whole file (with its record number) and leaves the store unchanged,
+while memory stays flat for sets of millions of entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from lodestar.errors import NotFound, UserError
+from lodestar.match.formats import (
+    HashSetRecord,
+    detect_format,
+    get_format,
+    read_hashset,
+    write_hashset,
+)
+from lodestar.store import HashSet, HashSetEntry
+
+BATCH = 5000
+
+
+def parse_category_map(text: str | None) -> dict[str, str]:
+    """``"1=cat-a,2=cat-b,0=non-pertinent"`` or a JSON file path → {raw: lodestar category}."""
+    if not text:
+        return {}
+    path = Path(text)
+    if path.is_file():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError) as exc:
+            raise UserError(f"category map {path}: not a JSON object ({exc})") from exc
+        if not isinstance(data, dict):
+            raise UserError(f"category map {path}: not a JSON object")
+        return {str(k): str(v) for k, v in data.items()}
+    mapping = {}
+    for pair in text.split(","):
+        raw, sep, mapped = pair.partition("=")
+        if not sep or not raw.strip() or not mapped.strip():
+            raise UserError(f"category map: {pair!r} is not RAW=CATEGORY")
+        mapping[raw.strip()] = mapped.strip()
+    return mapping
+
+
+def import_hashset(
+    session: Session,
+    *,
+    path: Path,
+    fmt: str | None,
+    name: str | None,
+    category_map: dict[str, str],
+    known_ignorable: bool | None,
+    actor: str,
+) -> HashSet:
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"hash-set file {path} does not exist or is not a file")
+    fmt_name = fmt or detect_format(path).name
+    records = read_hashset(path, fmt_name)  # checks the file before anything is written
+    name = name or path.name
+    if session.scalar(select(HashSet.id).where(HashSet.name == name)) is not None:
+        raise UserError(f"a hash set named {name!r} exists already; pass --name")
+    hs = HashSet(
+        name=name,
+        format=fmt_name,
+        file_name=str(path),
+        file_sha256=_file_sha256(path),
+        imported_at=datetime.now(UTC),
+        imported_by=actor,
+        known_ignorable=fmt_name == "nsrl" if known_ignorable is None else known_ignorable,
+        category_map=category_map,
+        entries=0,
+    )
+    session.add(hs)
+    session.flush()
+    total = 0
+    for batch in _batches(records, BATCH):
+        rows = [_entry_row(hs.id, r, category_map) for r in batch]
+        session.execute(insert(HashSetEntry), rows)
+        total += len(rows)
+    hs.entries = total
+    return hs
+
+
+def _batches(records: Iterator[HashSetRecord], size: int) -> Iterator[list[HashSetRecord]]:
+    batch: list[HashSetRecord] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _entry_row(set_id: int, r: HashSetRecord, category_map: dict[str, str]) -> dict[str, Any]:
+    pdq = next((v.lower() for k, v in r.alt_hashes if k.strip().lower() == "pdq"), None)
+    return {
+        "set_id": set_id,
+        "record_no": r.record_no,
+        "md5": r.md5,
+        "sha1": r.sha1,
+        "sha256": r.sha256,
+        "pdq": pdq if pdq and len(pdq) == 64 else None,
+        "media_id": r.media_id,
+        "category_raw": r.category,
+        "category": category_map.get(r.category) if r.category is not None else None,
+        "series": r.series,
+        "victim_identified": r.victim_identified,
+        "offender_identified": r.offender_identified,
+        "is_distributed": r.is_distributed,
+        "is_precategorized": r.is_precategorized,
+        "size": r.size,
+        "photodna": r.photodna,
+        "detail": {
+            "tags": list(r.tags),
+            "alt_hashes": [list(p) for p in r.alt_hashes],
+            "file_names": list(r.file_names),
+            "extra": r.extra,
+        },
+    }
+
+
+def entry_to_record(e: HashSetEntry) -> HashSetRecord:
+    detail = e.detail or {}
+    return HashSetRecord(
+        record_no=e.record_no,
+        md5=e.md5,
+        sha1=e.sha1,
+        sha256=e.sha256,
+        media_id=e.media_id,
+        category=e.category_raw,
+        series=e.series,
+        victim_identified=e.victim_identified,
+        offender_identified=e.offender_identified,
+        is_distributed=e.is_distributed,
+        is_precategorized=e.is_precategorized,
+        tags=tuple(detail.get("tags", ())),
+        size=e.size,
+        photodna=e.photodna,
+        alt_hashes=tuple(tuple(p) for p in detail.get("alt_hashes", ())),
+        file_names=tuple(detail.get("file_names", ())),
+        extra=detail.get("extra", {}),
+    )
+
+
+def get_hashset(session: Session, ref: str) -> HashSet:
+    hs = session.get(HashSet, int(ref)) if ref.isdigit() else None
+    hs = hs or session.scalar(select(HashSet).where(HashSet.name == ref))
+    if hs is None:
+        raise NotFound(f"no hash set {ref!r}", detail={"hashset": ref})
+    return hs
+
+
+def hashset_as_dict(hs: HashSet, session: Session | None = None) -> dict[str, Any]:
+    out = {
+        "id": hs.id,
+        "name": hs.name,
+        "format": hs.format,
+        "file_name": hs.file_name,
+        "file_sha256": hs.file_sha256,
+        "imported_at": hs.imported_at,
+        "imported_by": hs.imported_by,
+        "known_ignorable": hs.known_ignorable,
+        "category_map": hs.category_map,
+        "entries": hs.entries,
+    }
+    if session is not None:
+        out["categories"] = {
+            str(raw): n
+            for raw, n in session.execute(
+                select(HashSetEntry.category_raw, func.count())
+                .where(HashSetEntry.set_id == hs.id)
+                .group_by(HashSetEntry.category_raw)
+            )
+        }
+    return out
+
+
+def list_hashsets(session: Session) -> list[HashSet]:
+    return list(session.scalars(select(HashSet).order_by(HashSet.id)))
+
+
+def export_hashset(
+    session: Session, hs: HashSet, out: Path, *, shape: str, fmt: str = "vics"
+) -> int:
+    get_format(fmt)
+    entries = session.scalars(
+        select(HashSetEntry)
+        .where(HashSetEntry.set_id == hs.id)
+        .order_by(HashSetEntry.record_no)
+        .execution_options(yield_per=BATCH)
+    )
+    records = (entry_to_record(e) for e in entries)
+    meta = {"CaseID": hs.name} if shape == "case" else None
+    return write_hashset(records, out, fmt, shape=shape, case_meta=meta)  # type: ignore[arg-type]
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
