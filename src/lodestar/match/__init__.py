@@ -1,0 +1,1 @@
+"""Matching against known-content hash sets: file formats, import and lookup."""
