@@ -16,6 +16,15 @@ for dir in "$OP"/collections/*/; do
   i=$((i + 1))
 done
 $L --workspace "$WS" ingest
+# Known content: a Project VIC set of earlier-worked series and a "known files" list.
+for spec in "known-series.vics.json:vics:--not-known" "known-files.txt:plain:--known"; do
+  IFS=: read -r file fmt known <<<"$spec"
+  if ! $L --workspace "$WS" hashsets list --json | grep -q "\"name\": \"$file\""; then
+    $L --workspace "$WS" hashsets import "$OP/hashsets/$file" --format "$fmt" $known \
+      --category-map "2=demo-category-2"
+  fi
+done
+$L --workspace "$WS" match
 $L --workspace "$WS" status
 echo
 echo "Workspace: $WS  —  try: $L --workspace $WS media list | warnings list | source list"

@@ -83,6 +83,19 @@ def test_demo_to_status_flow(capsys: pytest.CaptureFixture[str], env: Path, tmp_
     code, one, _ = run(capsys, *ws, "source", "show", str(sources[0]["id"]), "--json")
     assert [c["action"] for c in one["custody"]] == ["added", "ingest_started", "ingest_finished"]
 
+    vics = op / "hashsets" / "known-series.vics.json"
+    code, hs, _ = run(
+        capsys, *ws, "hashsets", "import", str(vics), "--category-map", "2=demo-2", "--json"
+    )
+    assert code == 0 and hs["format"] == "vics" and hs["entries"] > 0
+    code, matched, _ = run(capsys, *ws, "match", "--json")
+    assert code == 0 and matched["media_matched_by_set"][vics.name] == hs["entries"]
+    first = json.loads(vics.read_text())["value"][0]
+    sha = first["AlternativeHashes"][0]["HashValue"].lower()
+    code, shown, _ = run(capsys, *ws, "media", "show", sha, "--json")
+    assert code == 0 and shown["matches"][0]["category"] == "demo-2"
+    assert shown["matches"][0]["series"] == first["Series"]
+
 
 def test_errors_have_one_shape_and_exit_codes(
     capsys: pytest.CaptureFixture[str], env: Path, tmp_path: Path

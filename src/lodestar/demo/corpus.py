@@ -27,6 +27,7 @@ from typing import Any
 from lodestar.demo import GENERATOR_VERSION, hostile
 from lodestar.demo.archives import build_tar_gz, build_zip
 from lodestar.demo.fonts import font_report
+from lodestar.demo.hashsets import write_demo_hashsets
 from lodestar.demo.jobs import Camera, SeriesInfo, epoch, iso_local
 from lodestar.demo.layout import Archive, disk_path
 from lodestar.demo.plan import Plan, build_plan
@@ -72,6 +73,7 @@ def generate_corpus(out: Path, *, seed: int, scale: str, progress: ProgressFn | 
     _write_rest(plan, out, ticker)
     _set_dir_times(plan, out)
     truth = _truth(plan, seed, scale)
+    write_demo_hashsets(out, truth)
     tmp = out / (TRUTH_NAME + ".tmp")
     tmp.write_bytes(dump_truth(truth))
     os.replace(tmp, out / TRUTH_NAME)
@@ -104,7 +106,7 @@ def _prepare(out: Path, existing: dict[str, Any] | None) -> None:
         raise UserError(f"{out} is not empty and holds no demo corpus; choose an empty folder",
                         detail={"out": str(out)})
     (out / MARKER).write_text("demo corpus generation in progress\n")
-    for name in ("collections", STAGING):
+    for name in ("collections", "hashsets", STAGING):
         if (out / name).is_dir() and not (out / name).is_symlink():
             shutil.rmtree(out / name)
     (out / TRUTH_NAME).unlink(missing_ok=True)
