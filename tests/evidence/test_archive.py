@@ -13,36 +13,14 @@ import pytest
 
 from lodestar.config import Settings
 from lodestar.evidence import (
-    EntryWarning,
     EvidenceEntry,
-    EvidenceItem,
-    SkipFn,
     archive,
     iter_entries,
 )
 
-CFG = Settings(workers=1)
+from .helpers import CFG, walk, write
+
 MTIME = 1_600_000_000
-
-
-def walk(
-    location: Path,
-    settings: Settings = CFG,
-    skip: SkipFn | None = None,
-    spool_dir: Path | None = None,
-) -> tuple[list[EvidenceEntry], list[EntryWarning]]:
-    items: list[EvidenceItem] = list(
-        iter_entries(location, settings, skip=skip, spool_dir=spool_dir)
-    )
-    entries = [i for i in items if isinstance(i, EvidenceEntry)]
-    warnings = [i for i in items if isinstance(i, EntryWarning)]
-    return entries, warnings
-
-
-def write(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
 
 
 def zip_bytes(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:

@@ -12,21 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from lodestar.config import Settings
 from lodestar.errors import UserError
 from lodestar.evidence import (
     EntryWarning,
     EvidenceEntry,
     EvidenceItem,
     FolderReader,
-    SkipFn,
     TarReader,
     ZipReader,
-    iter_entries,
     reader_for,
 )
 
-CFG = Settings(workers=1)
+from .helpers import walk, write
 
 
 def split(items: list[EvidenceItem]) -> tuple[list[EvidenceEntry], list[EntryWarning]]:
@@ -34,17 +31,6 @@ def split(items: list[EvidenceItem]) -> tuple[list[EvidenceEntry], list[EntryWar
     warnings = [i for i in items if isinstance(i, EntryWarning)]
     return entries, warnings
 
-
-def walk(
-    location: Path, skip: SkipFn | None = None, spool_dir: Path | None = None
-) -> tuple[list[EvidenceEntry], list[EntryWarning]]:
-    return split(list(iter_entries(location, CFG, skip=skip, spool_dir=spool_dir)))
-
-
-def write(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
 
 
 def zip_bytes(members: dict[str, bytes]) -> bytes:
