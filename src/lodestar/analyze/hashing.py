@@ -37,7 +37,7 @@ def read_and_digest(path: str) -> tuple[Digests, bytes | None, bytes]:
     with os.fdopen(fd, "rb", buffering=0) as fh:
         size = os.fstat(fh.fileno()).st_size
         if size <= KEEP_IN_MEMORY:
-            data = _read_all(fh, size)
+            data = fh.readall()  # one allocation, no copies
             return digest_bytes(data), data, data[:8192]
         header = b""
         total = 0
@@ -49,11 +49,3 @@ def read_and_digest(path: str) -> tuple[Digests, bytes | None, bytes]:
             sha256.update(chunk)
             total += len(chunk)
     return Digests(md5.hexdigest(), sha1.hexdigest(), sha256.hexdigest(), total), None, header
-
-
-def _read_all(fh: object, size: int) -> bytes:
-    buf = bytearray()
-    read = fh.read  # type: ignore[attr-defined]
-    while chunk := read(max(CHUNK, size - len(buf) + 1)):
-        buf += chunk
-    return bytes(buf)
