@@ -89,6 +89,25 @@ def fast_pass(task: FastPassTask) -> FastPassRecord:
     return record
 
 
+def crashed_record(task: FastPassTask) -> FastPassRecord:
+    """The record of a file whose analysis killed its worker process twice."""
+    if task.spooled and task.local_path:
+        _remove_quietly(task.local_path)
+    record = FastPassRecord(
+        task.source_id,
+        task.path_spec,
+        task.size,
+        task.mtime,
+        task.atime,
+        task.ctime,
+        task.in_archive,
+    )
+    record.warnings.append(
+        ("fast_pass", "worker_crashed", "analysing this file crashed the worker process twice")
+    )
+    return record
+
+
 def _read(task: FastPassTask) -> tuple[Digests, bytes | None, bytes]:
     if task.data is not None:
         return digest_bytes(task.data), task.data, task.data[:8192]

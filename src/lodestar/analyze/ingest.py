@@ -20,7 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from lodestar.analyze.executors import make_executor
-from lodestar.analyze.fastpass import FastPassRecord, FastPassTask, fast_pass
+from lodestar.analyze.fastpass import FastPassRecord, FastPassTask, crashed_record, fast_pass
 from lodestar.evidence import iter_entries
 from lodestar.evidence.base import EntryWarning, EvidenceEntry
 from lodestar.evidence.service import record_custody
@@ -138,7 +138,7 @@ def _ingest_source(
     refused: list[EntryWarning] = []
     tasks = _tasks(ws, source.id, walk, refused)
     writer = _BatchWriter(ws, source.id)
-    for record in executor.map_unordered(fast_pass, tasks):
+    for record in executor.map_unordered(fast_pass, tasks, crashed_record):
         writer.add(record, refused)
         summary.files += 1
         summary.bytes += record.size
