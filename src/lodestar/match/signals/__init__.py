@@ -1,0 +1,22 @@
+"""Perceptual signals (PDQ for images, vPDQ for videos); importing registers every type."""
+
+from lodestar.match.signals import pdq, vpdq
+from lodestar.match.signals.base import (
+    FileSignalType,
+    ImageSignalType,
+    SignalError,
+    SignalType,
+    SignalValue,
+    signal_types,
+)
+
+__all__ = [
+    "FileSignalType",
+    "ImageSignalType",
+    "SignalError",
+    "SignalType",
+    "SignalValue",
+    "pdq",
+    "signal_types",
+    "vpdq",
+]
