@@ -44,8 +44,8 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from lodestar.match.signals import pdq as lodestar_pdq  # noqa: E402
-from lodestar.match.signals.synthetic import jpeg_bytes, scene  # noqa: E402
+from lodestar.analyze.signals import pdq as lodestar_pdq  # noqa: E402
+from lodestar.demo.photos import jpeg_bytes, scene  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
 SIZES = [

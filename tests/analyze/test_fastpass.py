@@ -161,3 +161,18 @@ def test_heic_is_an_image_with_thumbnail(tmp_path: Path) -> None:
     assert (rec.kind, rec.mime) == ("image", "image/heic")
     assert (rec.facts["width"], rec.facts["height"]) == (640, 480)
     assert (tmp_path / rec.facts["thumb"]).exists()
+
+
+def test_jpeg_gets_a_pdq_close_to_the_full_resolution_one(tmp_path: Path) -> None:
+    from lodestar.analyze.signals.pdq import hamming, pdq_reference
+    from lodestar.demo.photos import scene
+
+    path = tmp_path / "big.jpg"
+    path.write_bytes(jpeg_bytes(scene(5, (2400, 1800))))
+    rec = fast_pass(task_for(path, tmp_path))
+    (sig,) = rec.signals
+    assert sig.type == "pdq" and len(sig.value) == 64 and (sig.quality or 0) >= 80
+    with Image.open(path) as full:
+        reference = pdq_reference(full)
+    assert reference is not None
+    assert hamming(sig.value, reference.value) <= 10

@@ -16,6 +16,7 @@ from typing import Any
 from lodestar.analyze.hashing import Digests, digest_bytes, read_and_digest
 from lodestar.analyze.identify import identify
 from lodestar.analyze.images import ImageProblem, analyze_image, save_thumbnail
+from lodestar.analyze.signals.base import SignalValue
 from lodestar.analyze.video import analyze_video
 
 
@@ -51,6 +52,7 @@ class FastPassRecord:
     mime: str | None = None
     kind: str | None = None
     facts: dict[str, Any] = field(default_factory=dict)
+    signals: list[SignalValue] = field(default_factory=list)
     warnings: list[tuple[str, str, str]] = field(default_factory=list)  # (stage, code, reason)
 
 
@@ -124,10 +126,11 @@ def _analyze_kind(task: FastPassTask, record: FastPassRecord, data: bytes | None
             return
         img = analyze_image(data, max_pixels=task.max_image_pixels, thumb_size=task.thumb_size)
         thumb, problems = img.thumb, img.problems
+        record.signals = [img.pdq] if img.pdq is not None else []
         record.facts = {
             k: v
             for k, v in vars(img).items()
-            if k not in ("thumb", "problems") and v not in (None, {})
+            if k not in ("thumb", "problems", "pdq") and v not in (None, {})
         }
     elif record.kind == "video":
         source = data if data is not None else task.local_path

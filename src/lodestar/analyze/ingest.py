@@ -24,7 +24,7 @@ from lodestar.analyze.fastpass import FastPassRecord, FastPassTask, crashed_reco
 from lodestar.evidence import iter_entries
 from lodestar.evidence.base import EntryWarning, EvidenceEntry
 from lodestar.evidence.service import record_custody
-from lodestar.store import IngestRun, Item, Media, ProcessingWarning, Source
+from lodestar.store import IngestRun, Item, Media, ProcessingWarning, Signal, Source
 from lodestar.store.bulk import insert_ignore
 from lodestar.store.models import spec_sha256, warning_key
 from lodestar.workspace import Workspace
@@ -208,6 +208,7 @@ class _BatchWriter:
     def flush(self) -> None:
         with self.ws.store.session() as session:
             insert_ignore(session, Media, _media_rows(self.records))
+            insert_ignore(session, Signal, _signal_rows(self.records))
             insert_ignore(session, Item, [_item_row(r) for r in self.records])
             insert_ignore(session, ProcessingWarning, self._warning_rows())
         self.records, self.refused = [], []
@@ -235,6 +236,21 @@ def _media_rows(records: list[FastPassRecord]) -> list[dict[str, Any]]:
         row |= {"mime": r.mime, "kind": r.kind}
         row |= {col: r.facts.get(col) for col in MEDIA_FACT_COLUMNS}
         rows[r.sha256] = row
+    return list(rows.values())
+
+
+def _signal_rows(records: list[FastPassRecord]) -> list[dict[str, Any]]:
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in records:
+        for sig in r.signals:
+            if r.sha256 is not None:
+                rows[(r.sha256, sig.type)] = {
+                    "media_sha256": r.sha256,
+                    "type": sig.type,
+                    "position": 0,
+                    "value": sig.value,
+                    "quality": sig.quality,
+                }
     return list(rows.values())
 
 

@@ -5,7 +5,7 @@ file (``hash_file``) into a :class:`SignalValue` — a text value plus a 0–100
 algorithm has one — and compares two values with ``distance`` (smaller is more alike; a value
 at or under ``max_distance_default`` counts as a match). Nothing here touches a database.
 
-Every built-in type is registered in :data:`signal_types` when ``lodestar.match.signals`` is
+Every built-in type is registered in :data:`signal_types` when ``lodestar.analyze.signals`` is
 imported.
 """
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import av
 import pytest
 
-from lodestar.match.signals import FileSignalType, SignalError, signal_types
-from lodestar.match.signals import pdq as P
-from lodestar.match.signals import vpdq as V
-from lodestar.match.signals.synthetic import write_video
+from lodestar.analyze.signals import FileSignalType, SignalError, signal_types
+from lodestar.analyze.signals import pdq as P
+from lodestar.analyze.signals import vpdq as V
+from lodestar.demo.photos import write_video
 
 LINE = re.compile(r"^[0-9a-f]{64},\d{1,3},\d+\.\d{3}$")
 

@@ -15,15 +15,15 @@ import pdqhash
 import pytest
 from PIL import Image
 
-from lodestar.match.signals import (
+from lodestar.analyze.signals import (
     FileSignalType,
     ImageSignalType,
     SignalError,
     SignalType,
     signal_types,
 )
-from lodestar.match.signals import pdq as P
-from lodestar.match.signals.synthetic import jpeg_bytes, scene
+from lodestar.analyze.signals import pdq as P
+from lodestar.demo.photos import jpeg_bytes, scene
 
 HEX = re.compile(r"^[0-9a-f]{64}$")
 

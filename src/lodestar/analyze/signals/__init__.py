@@ -1,7 +1,7 @@
 """Perceptual signals (PDQ for images, vPDQ for videos); importing registers every type."""
 
-from lodestar.match.signals import pdq, vpdq
-from lodestar.match.signals.base import (
+from lodestar.analyze.signals import pdq, vpdq
+from lodestar.analyze.signals.base import (
     FileSignalType,
     ImageSignalType,
     SignalError,

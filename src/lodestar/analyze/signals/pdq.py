@@ -55,7 +55,7 @@ import numpy as np
 import pdqhash
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from lodestar.match.signals.base import SignalError, SignalValue, hamming_hex, signal_types
+from lodestar.analyze.signals.base import SignalError, SignalValue, hamming_hex, signal_types
 
 NAME = "pdq"
 HEX_LEN = 64

@@ -4,7 +4,7 @@ A signature is a list of frames, one per whole second (the frame nearest to 0 s,
 timestamps relative to the first frame), written as vPDQ's text lines ``pdq_hex,quality,
 timestamp`` (timestamp in seconds, 3 decimals) — the same lines Meta's ``vpdq`` prints, so
 signatures can be exchanged with it. Each frame is hashed with Lodestar's PDQ path
-(:func:`lodestar.match.signals.pdq.pdq_from_image`), within a few bits of the full-resolution
+(:func:`lodestar.analyze.signals.pdq.pdq_from_image`), within a few bits of the full-resolution
 PDQ that Meta's vpdq computes.
 
 Decoding: the packets are first demuxed without decoding to learn each frame's presentation time
@@ -30,8 +30,8 @@ from typing import Any, ClassVar, NamedTuple
 import av
 import numpy as np
 
-from lodestar.match.signals.base import SignalError, SignalValue, signal_types
-from lodestar.match.signals.pdq import HEX_LEN, QUALITY_THRESHOLD, pdq_from_image
+from lodestar.analyze.signals.base import SignalError, SignalValue, signal_types
+from lodestar.analyze.signals.pdq import HEX_LEN, QUALITY_THRESHOLD, pdq_from_image
 
 NAME = "vpdq"
 SECONDS_PER_HASH = 1.0
