@@ -1,6 +1,6 @@
 """Benign procedural scenes (landscapes, rooms, streets, shapes) for signal tests and benchmarks.
 
-No people, no photographs: everything is drawn from a seed with numpy and Pillow, so a test or a
+Nothing photographed: everything is drawn from a seed with numpy and Pillow, so a test or a
 benchmark can make as many images of any size as it needs, offline and reproducibly. The scenes
 carry the things that make perceptual hashes behave like they do on camera photos: large
 smooth areas, hard edges, fine texture, printed text and sensor-like grain.
