@@ -38,6 +38,7 @@ app.add_typer(media.warnings_app, name="warnings")
 app.add_typer(demo.app, name="demo")
 app.add_typer(hashsets.app, name="hashsets")
 app.command("match")(hashsets.match_command)
+app.command("similar")(hashsets.similar_command)
 app.command("ingest")(ingest.ingest_command)
 app.command("status")(ingest.status_command)
 

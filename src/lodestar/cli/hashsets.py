@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from lodestar.analyze.signals.base import SignalError
 from lodestar.cli.common import JSON_OPTION_HELP, console, emit_json, workspace
+from lodestar.errors import DataError, UserError
 from lodestar.match.hashsets import (
     export_hashset,
     get_hashset,
@@ -17,7 +19,13 @@ from lodestar.match.hashsets import (
     list_hashsets,
     parse_category_map,
 )
-from lodestar.match.matching import match_exact, match_summary
+from lodestar.match.matching import count_matches, match_exact, match_summary
+from lodestar.match.perceptual import (
+    match_sets_perceptual,
+    match_workspace_neardups,
+    similar_to,
+    update_index,
+)
 from lodestar.workspace import current_actor
 
 app = typer.Typer(
@@ -120,13 +128,52 @@ def export(
         console.print(f"wrote {count} records to {out}")
 
 
-def match_command(as_json: JsonFlag = False) -> None:
-    """Match every media against the imported hash sets."""
+def match_command(
+    radius: Annotated[int, typer.Option(help="PDQ Hamming distance for near-duplicates.")] = 31,
+    as_json: JsonFlag = False,
+) -> None:
+    """Match every media against the imported sets (exact and PDQ) and against each other."""
     with workspace() as ws, ws.store.session() as session:
-        new = match_exact(session)
-        out = {"new_matches": new} | match_summary(session)
+        before = count_matches(session)
+        match_exact(session)
+        index = update_index(session, ws.derived)
+        match_sets_perceptual(session, index, radius)
+        match_workspace_neardups(session, index, radius)
+        out = {"new_matches": count_matches(session) - before, "pdq_indexed": len(index)}
+        out |= match_summary(session)
     if as_json:
         emit_json(out)
         return
     for key, value in out.items():
         console.print(f"[bold]{key}[/]: {value}", highlight=False)
+
+
+def similar_command(
+    path: Annotated[Path, typer.Argument(help="An image file from outside the workspace.")],
+    radius: Annotated[int, typer.Option(help="PDQ Hamming distance.")] = 31,
+    as_json: JsonFlag = False,
+) -> None:
+    """Find workspace media and set entries equal or near to an outside image."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    with workspace() as ws, ws.store.session() as session:
+        try:
+            out = similar_to(session, ws.derived, data, radius=radius)
+        except SignalError as exc:
+            raise DataError(f"{path}: {exc}", detail={"path": str(path)}) from exc
+    if as_json:
+        emit_json(out)
+        return
+    console.print(f"sha256 {out['sha256']}  pdq {out['pdq']}", highlight=False)
+    for m in out["exact_media"]:
+        console.print(f"  same file in workspace: {m}")
+    for e in out["exact_entries"] + out["near_entries"]:
+        console.print(
+            f"  set {e['set']}: entry {e['entry_id']} series={e.get('series')} "
+            f"d={e.get('distance', 0)}",
+            highlight=False,
+        )
+    for m in out["near_media"]:
+        console.print(f"  near media {m['sha256']} d={m['distance']}")

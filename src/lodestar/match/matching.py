@@ -17,6 +17,10 @@ from lodestar.store import HashSet, HashSetEntry, Match, Media
 EXACT_KINDS = ("sha256", "sha1", "md5")  # strongest first: a pair keeps the first method found
 
 
+def count_matches(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Match)) or 0
+
+
 def match_exact(session: Session) -> int:
     """Store a match for every media whose MD5, SHA-1 or SHA-256 is in an imported set."""
     before = session.scalar(select(func.count()).select_from(Match)) or 0
@@ -96,8 +100,12 @@ def match_summary(session: Session) -> dict[str, Any]:
             | (HashSetEntry.offender_identified.is_(True))
         )
     )
+    neardup_pairs = session.scalar(
+        select(func.count()).select_from(Match).where(Match.other_sha256.is_not(None))
+    )
     return {
         "media_matched_by_set": by_set,
+        "workspace_near_duplicate_pairs": (neardup_pairs or 0) // 2,
         "known_ignorable_media": known or 0,
         "media_in_identified_series": identified or 0,
     }
