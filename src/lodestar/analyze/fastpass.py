@@ -56,12 +56,9 @@ class FastPassRecord:
     warnings: list[tuple[str, str, str]] = field(default_factory=list)  # (stage, code, reason)
 
 
-def thumb_relpath(sha256: str) -> str:
-    return f"thumbs/{sha256[:2]}/{sha256}.jpg"
-
-
-def fast_pass(task: FastPassTask) -> FastPassRecord:
-    record = FastPassRecord(
+def _bare_record(task: FastPassTask) -> FastPassRecord:
+    """What is known of a file before it is read: where it is, its listed size and times."""
+    return FastPassRecord(
         task.source_id,
         task.path_spec,
         task.size,
@@ -70,6 +67,14 @@ def fast_pass(task: FastPassTask) -> FastPassRecord:
         task.ctime,
         task.in_archive,
     )
+
+
+def thumb_relpath(sha256: str) -> str:
+    return f"thumbs/{sha256[:2]}/{sha256}.jpg"
+
+
+def fast_pass(task: FastPassTask) -> FastPassRecord:
+    record = _bare_record(task)
     try:
         digests, data, header = _read(task)
     except OSError as exc:
@@ -95,15 +100,7 @@ def crashed_record(task: FastPassTask) -> FastPassRecord:
     """The record of a file whose analysis killed its worker process twice."""
     if task.spooled and task.local_path:
         _remove_quietly(task.local_path)
-    record = FastPassRecord(
-        task.source_id,
-        task.path_spec,
-        task.size,
-        task.mtime,
-        task.atime,
-        task.ctime,
-        task.in_archive,
-    )
+    record = _bare_record(task)
     record.warnings.append(
         ("fast_pass", "worker_crashed", "analysing this file crashed the worker process twice")
     )
