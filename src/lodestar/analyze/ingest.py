@@ -138,7 +138,7 @@ def _ingest_source(
     refused: list[EntryWarning] = []
     tasks = _tasks(ws, source.id, walk, refused)
     writer = _BatchWriter(ws, source.id)
-    for record in executor.map_unordered(fast_pass, tasks, crashed_record):
+    for record in executor.map_unordered(fast_pass, tasks, crashed_record, _task_bytes):
         writer.add(record, refused)
         summary.files += 1
         summary.bytes += record.size
@@ -181,6 +181,10 @@ def _tasks(
             max_image_pixels=ws.settings.max_image_pixels,
             thumb_size=ws.settings.thumb_size,
         )
+
+
+def _task_bytes(task: FastPassTask) -> int:
+    return len(task.data) if task.data is not None else 0
 
 
 class _BatchWriter:
