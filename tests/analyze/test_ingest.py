@@ -144,3 +144,17 @@ def test_bare_archive_source_and_spool_cleanup(ws: Workspace, tmp_path: Path) ->
         specs = sorted(s.scalars(select(Item.path_spec)))
     assert specs == ["inner/note.txt", "inner/x.jpg"]
     assert not stale.exists()
+
+
+def test_missing_location_is_a_warning_and_stays_pending(ws: Workspace, tmp_path: Path) -> None:
+    dirs = make_evidence(tmp_path / "ev", images=2, video=False)
+    add_all(ws, dirs)
+    moved = tmp_path / "moved"
+    dirs[0].rename(moved)
+    summary = ingest(ws, actor="tester")
+    assert summary.missing == ["seizure-a"] and summary.sources == ["seizure-b"]
+    with ws.store.session() as s:
+        assert [w["code"] for w in list_warnings(s, code="source_missing")] == ["source_missing"]
+        assert status(s)["sources_by_status"] == {"added": 1, "done": 1}
+    moved.rename(dirs[0])
+    assert ingest(ws, actor="tester").sources == ["seizure-a"]

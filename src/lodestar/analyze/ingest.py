@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from lodestar.analyze.executors import make_executor
+from lodestar.analyze.executors import Executor, make_executor
 from lodestar.analyze.fastpass import FastPassRecord, FastPassTask, crashed_record, fast_pass
 from lodestar.evidence import iter_entries
 from lodestar.evidence.base import EntryWarning, EvidenceEntry
@@ -60,6 +60,7 @@ class Progress(Protocol):
 class IngestSummary:
     run_id: int
     sources: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
     files: int = 0
     bytes: int = 0
     warnings: int = 0
@@ -86,9 +87,13 @@ def ingest(
         summary = IngestSummary(run_id=run.id)
         sources = _pending_sources(session, source_ids)
     executor = make_executor(workers or ws.settings.workers)
+    status = "interrupted"
     try:
         for source in sources:
+            if _location_missing(ws, source, summary):
+                continue
             _ingest_source(ws, source, executor, summary, actor, progress)
+        status = "done"
     finally:
         executor.close()
         summary.seconds = round(time.monotonic() - started, 3)
@@ -98,13 +103,29 @@ def ingest(
                 .where(IngestRun.id == summary.run_id)
                 .values(
                     finished_at=_now(),
-                    status="done",
+                    status=status,
                     files_done=summary.files,
                     bytes_done=summary.bytes,
                     seconds=summary.seconds,
                 )
             )
     return summary
+
+
+def _location_missing(ws: Workspace, source: Source, summary: IngestSummary) -> bool:
+    """An unplugged drive or moved folder: warn and leave the source pending, never "done"."""
+    if Path(source.location).exists():
+        return False
+    reason = f"evidence location {source.location} is not there (unmounted or moved?)"
+    with ws.store.session() as session:
+        insert_ignore(
+            session,
+            ProcessingWarning,
+            [_warning_row(source.id, "", None, "evidence", "source_missing", reason)],
+        )
+    summary.missing.append(source.label)
+    summary.warnings += 1
+    return True
 
 
 def _pending_sources(session: Session, source_ids: Iterable[int] | None) -> list[Source]:
@@ -119,7 +140,7 @@ def _pending_sources(session: Session, source_ids: Iterable[int] | None) -> list
 def _ingest_source(
     ws: Workspace,
     source: Source,
-    executor: Any,
+    executor: Executor,
     summary: IngestSummary,
     actor: str,
     progress: Progress | None,

@@ -40,6 +40,8 @@ def ingest_command(
         f"{len(summary.sources)} source(s) in {summary.seconds:.1f} s; "
         f"{summary.warnings} warning(s)"
     )
+    for label in summary.missing:
+        console.print(f"[bold red]source {label!r}: evidence location missing; not ingested[/]")
 
 
 def status_command(as_json: JsonFlag = False) -> None:
