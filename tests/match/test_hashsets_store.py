@@ -116,3 +116,33 @@ def test_category_map_parsing(tmp_path: Path) -> None:
     assert parse_category_map(str(f)) == {"0": "non-pertinent"}
     with pytest.raises(UserError, match="RAW=CATEGORY"):
         parse_category_map("1")
+
+
+def test_workspace_export_round_trips_and_carries_known_flags(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    from lodestar.match.hashsets import export_workspace, workspace_records
+
+    media = _ingested(ws, tmp_path)
+    known = [
+        HashSetRecord(
+            record_no=1, md5=media[0].md5, category="3", series="Blue Room", victim_identified=True
+        )
+    ]
+    vics = tmp_path / "known.json"
+    write_hashset(known, vics, "vics")
+    with ws.store.session() as s:
+        import_hashset(
+            s, path=vics, fmt="vics", name="pv", category_map={}, known_ignorable=False, actor="t"
+        )
+        match_exact(s)
+    out = tmp_path / "case.json"
+    with ws.store.session() as s:
+        expected = list(workspace_records(s, matched_only=False))
+        assert export_workspace(s, out, shape="case", matched_only=False) == len(expected)
+        only = list(workspace_records(s, matched_only=True))
+        assert len(expected) == s.scalar(select(func.count()).select_from(Media))
+    assert list(read_hashset(out)) == expected
+    assert [(r.sha256, r.category, r.series, r.victim_identified) for r in only] == [
+        (media[0].sha256, "3", "Blue Room", True)
+    ]

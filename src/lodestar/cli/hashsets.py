@@ -13,6 +13,7 @@ from lodestar.cli.common import JSON_OPTION_HELP, console, emit_json, workspace
 from lodestar.errors import DataError, UserError
 from lodestar.match.hashsets import (
     export_hashset,
+    export_workspace,
     get_hashset,
     hashset_as_dict,
     import_hashset,
@@ -114,14 +115,24 @@ def show(
 
 @app.command("export")
 def export(
-    ref: Annotated[str, typer.Argument(help="Hash-set id or name.")],
     out: Annotated[Path, typer.Option("--out", help="File to write (VICS 2.0 JSON).")],
+    ref: Annotated[
+        str | None, typer.Argument(help="Hash-set id or name; omit for the workspace's media.")
+    ] = None,
     shape: Annotated[str, typer.Option(help="hashset or case.")] = "hashset",
+    matched_only: Annotated[
+        bool, typer.Option(help="Workspace export: only media matched to a known set.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Export a hash set as VICS 2.0 JSON."""
+    """Export an imported set, or the workspace's media, as VICS 2.0 JSON."""
+    if shape not in ("hashset", "case"):
+        raise UserError(f"--shape must be hashset or case, not {shape!r}")
     with workspace() as ws, ws.store.session() as session:
-        count = export_hashset(session, get_hashset(session, ref), out, shape=shape)
+        if ref is None:
+            count = export_workspace(session, out, shape=shape, matched_only=matched_only)
+        else:
+            count = export_hashset(session, get_hashset(session, ref), out, shape=shape)
     if as_json:
         emit_json({"out": str(out), "records": count, "shape": shape})
     else:

@@ -25,7 +25,7 @@ from lodestar.match.formats import (
     read_hashset,
     write_hashset,
 )
-from lodestar.store import HashSet, HashSetEntry
+from lodestar.store import HashSet, HashSetEntry, Item, Match, Media
 
 BATCH = 5000
 
@@ -212,3 +212,44 @@ def _file_sha256(path: Path) -> str:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def workspace_records(session: Session, *, matched_only: bool) -> Iterator[HashSetRecord]:
+    """The case's media as VICS records: digests, size, file names, and category, series and
+    identified flags from the closest match to a known set (raw category, the set's scheme)."""
+    best: dict[str, HashSetEntry] = {}
+    for sha, entry in session.execute(
+        select(Match.media_sha256, HashSetEntry)
+        .join(HashSetEntry, HashSetEntry.id == Match.entry_id)
+        .order_by(Match.media_sha256, Match.distance.desc(), HashSetEntry.id.desc())
+    ):
+        best[sha] = entry  # ordered so the closest match is written last
+    names: dict[str, list[str]] = {}
+    for item_sha, spec in session.execute(
+        select(Item.media_sha256, Item.path_spec).where(Item.media_sha256.is_not(None))
+    ):
+        if item_sha is not None:
+            names.setdefault(item_sha, []).append(spec.rsplit("/", 1)[-1])
+    query = select(Media).order_by(Media.sha256).execution_options(yield_per=BATCH)
+    for no, media in enumerate(
+        (m for m in session.scalars(query) if not matched_only or m.sha256 in best), start=1
+    ):
+        e = best.get(media.sha256)
+        yield HashSetRecord(
+            record_no=no,
+            md5=media.md5,
+            sha1=media.sha1,
+            sha256=media.sha256,
+            size=media.size,
+            file_names=tuple(sorted(set(names.get(media.sha256, ())))),
+            category=e.category_raw if e else None,
+            series=e.series if e else None,
+            victim_identified=e.victim_identified if e else None,
+            offender_identified=e.offender_identified if e else None,
+        )
+
+
+def export_workspace(session: Session, out: Path, *, shape: str, matched_only: bool) -> int:
+    records = workspace_records(session, matched_only=matched_only)
+    meta = {"CaseID": "lodestar-workspace"} if shape == "case" else None
+    return write_hashset(records, out, "vics", shape=shape, case_meta=meta)  # type: ignore[arg-type]
