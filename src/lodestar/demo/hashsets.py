@@ -2,8 +2,8 @@
 
 - ``hashsets/known-series.vics.json``: a Project VIC (VICS 2.0) set holding the original photos
   of the first three synthetic series, as if an earlier operation had already worked them (the
-  first one marked identified). Their near-duplicates are left out on purpose: only perceptual
-  matching finds those.
+  first one marked identified), each with its PDQ in AlternativeHashes. Their near-duplicates
+  are left out on purpose: only perceptual matching finds those.
 - ``hashsets/known-files.txt``: a plain SHA-256 list of the distractor "system" files, standing
   in for an NSRL-style "known, ignorable" set.
 """
@@ -14,6 +14,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from lodestar.analyze.signals.pdq import pdq_from_jpeg_bytes
 from lodestar.demo.layout import disk_path
 from lodestar.match.formats import HashSetRecord, write_hashset
 
@@ -53,4 +54,12 @@ def _record(no: int, out: Path, f: dict[str, Any], *, identified: bool) -> HashS
         victim_identified=identified,
         offender_identified=identified,
         size=len(data),
+        alt_hashes=_pdq(data),
     )
+
+
+def _pdq(data: bytes) -> tuple[tuple[str, str], ...]:
+    # Sets exported by other tools can carry PDQ: this lets `match` find the known series'
+    # resized and recompressed copies perceptually, not only the byte-identical originals.
+    value = pdq_from_jpeg_bytes(data)
+    return (("PDQ", value.value),) if value is not None else ()
