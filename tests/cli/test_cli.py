@@ -89,7 +89,8 @@ def test_demo_to_status_flow(capsys: pytest.CaptureFixture[str], env: Path, tmp_
     )
     assert code == 0 and hs["format"] == "vics" and hs["entries"] > 0
     code, matched, _ = run(capsys, *ws, "match", "--json")
-    assert code == 0 and matched["media_matched_by_set"][vics.name] == hs["entries"]
+    # every entry matches its original exactly; PDQ adds the near-duplicate copies
+    assert code == 0 and matched["media_matched_by_set"][vics.name] > hs["entries"]
     first = json.loads(vics.read_text())["value"][0]
     sha = first["AlternativeHashes"][0]["HashValue"].lower()
     code, shown, _ = run(capsys, *ws, "media", "show", sha, "--json")
