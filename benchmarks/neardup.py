@@ -54,7 +54,7 @@ from lodestar.analyze.signals.pdq import (
     pdq_from_jpeg_bytes,
     usable_for_matching,
 )
-from lodestar.demo.photos import jpeg_bytes, scene
+from lodestar.demo.photos import SKIMAGE_SAMPLES, jpeg_bytes, scene
 from lodestar.match.index import PdqIndex, hex_to_bits
 
 try:
@@ -69,25 +69,6 @@ PDQ_MAX = MAX_DISTANCE_DEFAULT  # 31
 TARGET_RECALL = 0.98
 TARGET_PRECISION = 0.999
 MATCHERS = ("md5", "phash", "pdq", "pdq+dihedral", "lodestar")
-# scikit-image samples without people (astronaut and camera are people: left out).
-SKIMAGE_SAMPLES = (
-    "brick",
-    "cell",
-    "chelsea",
-    "coffee",
-    "coins",
-    "colorwheel",
-    "grass",
-    "gravel",
-    "hubble_deep_field",
-    "immunohistochemistry",
-    "horse",
-    "logo",
-    "moon",
-    "page",
-    "rocket",
-    "text",
-)
 _FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu")
 
 

@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from lodestar.analyze.signals import pdq as lodestar_pdq  # noqa: E402
-from lodestar.demo.photos import jpeg_bytes, scene  # noqa: E402
+from lodestar.demo.photos import SKIMAGE_SAMPLES, jpeg_bytes, scene  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
 SIZES = [
@@ -58,25 +58,6 @@ SIZES = [
     (4032, 3024),
     (1599, 1201),
 ]
-# scikit-image samples without people (astronaut, camera, faces and the GIF are left out).
-SKIMAGE_SAMPLES = (
-    "brick",
-    "cell",
-    "chelsea",
-    "coffee",
-    "coins",
-    "colorwheel",
-    "grass",
-    "gravel",
-    "hubble_deep_field",
-    "immunohistochemistry",
-    "horse",
-    "logo",
-    "moon",
-    "page",
-    "rocket",
-    "text",
-)
 
 Hasher = Callable[[bytes], tuple[str, int]]
 

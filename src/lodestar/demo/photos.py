@@ -282,6 +282,28 @@ _KINDS: dict[str, Callable[[tuple[int, int], random.Random, np.random.Generator]
 }
 
 
+# scikit-image sample images of objects, animals, textures and scenery only (an allow-list:
+# any sample not named here is never used).
+SKIMAGE_SAMPLES = (
+    "brick",
+    "cell",
+    "chelsea",
+    "coffee",
+    "coins",
+    "colorwheel",
+    "grass",
+    "gravel",
+    "hubble_deep_field",
+    "immunohistochemistry",
+    "horse",
+    "logo",
+    "moon",
+    "page",
+    "rocket",
+    "text",
+)
+
+
 def add_grain(img: Image.Image, seed: int, sigma: float = 4.0) -> Image.Image:
     """Sensor-like luminance grain (Gaussian, ``sigma`` grey levels)."""
     rng = np.random.default_rng(seed)
