@@ -54,7 +54,7 @@ def media_show(
         emit_json(out)
         return
     for key, value in out.items():
-        if key not in ("items", "exif"):
+        if key not in ("items", "exif", "matches"):
             console.print(f"[bold]{key}[/]: {value}", highlight=False)
     for item in out["items"]:
         console.print(f"  in {item['source']} ({item['agency']}): {item['path_spec']}")
