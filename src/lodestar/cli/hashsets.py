@@ -27,6 +27,7 @@ from lodestar.match.perceptual import (
     similar_to,
     update_index,
 )
+from lodestar.match.video import compute_video_signatures, match_video_neardups
 from lodestar.workspace import current_actor
 
 app = typer.Typer(
@@ -150,7 +151,14 @@ def match_command(
         index = update_index(session, ws.derived)
         match_sets_perceptual(session, index, radius)
         match_workspace_neardups(session, index, radius)
-        out = {"new_matches": count_matches(session) - before, "pdq_indexed": len(index)}
+        signed = compute_video_signatures(session)
+        video_pairs = match_video_neardups(session)
+        out = {
+            "new_matches": count_matches(session) - before,
+            "pdq_indexed": len(index),
+            "videos_signed": signed,
+            "video_near_duplicate_pairs": video_pairs,
+        }
         out |= match_summary(session)
     if as_json:
         emit_json(out)
