@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from lodestar.analyze.ingest import ingest
 from lodestar.evidence.service import add_source
 from lodestar.match.matching import matches_for
+from lodestar.match.perceptual import similar_to
 from lodestar.match.video import compute_video_signatures, match_video_neardups
 from lodestar.store import Signal
 from lodestar.workspace import Workspace
@@ -54,4 +55,9 @@ def test_reencoded_video_matches_and_evidence_is_untouched(ws: Workspace, tmp_pa
         copy = hashlib.sha256((ev / "copy.mp4").read_bytes()).hexdigest()
         found = [m for m in matches_for(s, pan) if m["method"] == "vpdq"]
     assert [m["other_sha256"] for m in found] == [copy]
+    outside = tmp_path / "outside.mp4"
+    _reencode(ev / "pan.mp4", outside, (288, 216))
+    with ws.store.session() as s:
+        near = similar_to(s, ws.derived, outside.read_bytes())["near_videos"]
+    assert {v["sha256"] for v in near} == {pan, copy}
     assert snapshot([ev]) == before

@@ -168,11 +168,11 @@ def match_command(
 
 
 def similar_command(
-    path: Annotated[Path, typer.Argument(help="An image file from outside the workspace.")],
+    path: Annotated[Path, typer.Argument(help="An image or video from outside the workspace.")],
     radius: Annotated[int, typer.Option(help="PDQ Hamming distance.")] = 31,
     as_json: JsonFlag = False,
 ) -> None:
-    """Find workspace media and set entries equal or near to an outside image."""
+    """Find workspace media and set entries equal or near to an outside image or video."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -194,5 +194,10 @@ def similar_command(
             f"d={e.get('distance', 0)}",
             highlight=False,
         )
-    for m in out["near_media"]:
+    for m in out.get("near_media", []):
         console.print(f"  near media {m['sha256']} d={m['distance']}")
+    for v in out.get("near_videos", []):
+        console.print(
+            f"  near video {v['sha256']} frames matched {v['query_matched']:.0%} / "
+            f"{v['target_matched']:.0%}"
+        )

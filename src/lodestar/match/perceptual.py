@@ -107,7 +107,9 @@ def similar_to(
 ) -> dict[str, Any]:
     """Media and set entries near an outside image (all 8 rotations/flips), plus exact hits."""
     from lodestar.analyze.hashing import digest_bytes
+    from lodestar.analyze.identify import identify
     from lodestar.analyze.signals.pdq import decode_for_pdq, pdq_dihedral_from_decoded
+    from lodestar.match.video import similar_videos
 
     digests = digest_bytes(data)
     out: dict[str, Any] = {"sha256": digests.sha256, "md5": digests.md5, "sha1": digests.sha1}
@@ -115,6 +117,10 @@ def similar_to(
         select(Media.sha256).where(Media.sha256 == digests.sha256)
     ).all()
     out["exact_entries"] = _exact_entries(session, digests.md5, digests.sha1, digests.sha256)
+    if identify(data[:8192])[1] == "video":
+        out["pdq"], out["near_media"], out["near_entries"] = None, [], []
+        out["near_videos"] = similar_videos(session, data)
+        return out
     variants = pdq_dihedral_from_decoded(decode_for_pdq(data))
     out["pdq"] = variants[0] if variants else None
     if not variants:

@@ -119,13 +119,7 @@ def _warn(
 
 def match_video_neardups(session: Session, *, percent: int = MATCH_PERCENT_DEFAULT) -> int:
     """Store a ``vpdq`` match both ways for every pair of videos matched ≥ ``percent``."""
-    frames: dict[str, list[VpdqFrame]] = {}
-    for sha, value, quality, ts in session.execute(
-        select(Signal.media_sha256, Signal.value, Signal.quality, Signal.timestamp)
-        .where(Signal.type == "vpdq")
-        .order_by(Signal.media_sha256, Signal.position)
-    ):
-        frames.setdefault(sha, []).append(VpdqFrame(value, quality or 0, ts or 0.0))
+    frames = _stored_signatures(session)
     shas = sorted(frames)
     rows: list[dict[str, Any]] = []
     for i, a in enumerate(shas):
@@ -139,6 +133,17 @@ def match_video_neardups(session: Session, *, percent: int = MATCH_PERCENT_DEFAU
     return len(rows) // 2
 
 
+def _stored_signatures(session: Session) -> dict[str, list[VpdqFrame]]:
+    frames: dict[str, list[VpdqFrame]] = {}
+    for sha, value, quality, ts in session.execute(
+        select(Signal.media_sha256, Signal.value, Signal.quality, Signal.timestamp)
+        .where(Signal.type == "vpdq")
+        .order_by(Signal.media_sha256, Signal.position)
+    ):
+        frames.setdefault(sha, []).append(VpdqFrame(value, quality or 0, ts or 0.0))
+    return frames
+
+
 def _pair(a: str, b: str, distance: int) -> dict[str, Any]:
     return {
         "media_sha256": a,
@@ -147,3 +152,19 @@ def _pair(a: str, b: str, distance: int) -> dict[str, Any]:
         "method": "vpdq",
         "distance": distance,
     }
+
+
+def similar_videos(
+    session: Session, data: bytes, *, percent: int = MATCH_PERCENT_DEFAULT
+) -> list[dict[str, Any]]:
+    """Workspace videos sharing ≥ ``percent`` of frames with an outside video, either way
+    (a short clip cut from a long video matches on the clip's side)."""
+    query = vpdq_from_video(data).frames
+    found = []
+    for sha, target in _stored_signatures(session).items():
+        qf, tf = match_fractions(query, target)
+        if max(qf, tf) * 100 >= percent:
+            found.append(
+                {"sha256": sha, "query_matched": round(qf, 3), "target_matched": round(tf, 3)}
+            )
+    return sorted(found, key=lambda f: (-min(f["query_matched"], f["target_matched"]), f["sha256"]))
