@@ -54,7 +54,7 @@ from lodestar.analyze.signals.pdq import (
     pdq_from_jpeg_bytes,
     usable_for_matching,
 )
-from lodestar.demo.photos import SKIMAGE_SAMPLES, jpeg_bytes, scene
+from lodestar.demo.photos import jpeg_bytes, scene, skimage_sample_files
 from lodestar.match.index import PdqIndex, hex_to_bits
 
 try:
@@ -242,21 +242,7 @@ def _specs(
         specs.append(("scene", (seed, size, str(path))))
     if not with_skimage:
         return names, specs
-    try:
-        from skimage import data as skdata
-    except ImportError:
-        print("scikit-image not installed: synthetic scenes only", file=sys.stderr)
-        return names, specs
-    for name in SKIMAGE_SAMPLES:
-        path = CACHE / f"skimage-{name}.jpg"
-        if not path.exists():
-            try:
-                arr = getattr(skdata, name)()
-            except Exception as exc:  # a sample that needs a download: skip it
-                print(f"skimage sample {name}: {exc}", file=sys.stderr)
-                continue
-            img = Image.fromarray(np.asarray(arr)).convert("RGB")
-            path.write_bytes(jpeg_bytes(img, 90))
+    for path in skimage_sample_files(CACHE):
         names.append(path.name)
         specs.append(("file", str(path)))
     return names, specs

@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from lodestar.analyze.signals import pdq as lodestar_pdq  # noqa: E402
-from lodestar.demo.photos import SKIMAGE_SAMPLES, jpeg_bytes, scene  # noqa: E402
+from lodestar.demo.photos import jpeg_bytes, scene, skimage_sample_files  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
 SIZES = [
@@ -186,29 +186,8 @@ def build_corpus(count: int, workers: int, with_skimage: bool) -> list[Path]:
             list(pool.map(_make, todo, chunksize=2))
     paths = [j[2] for j in jobs]
     if with_skimage:
-        paths += _skimage_samples(folder)
+        paths += skimage_sample_files(folder)
     return paths
-
-
-def _skimage_samples(folder: Path) -> list[Path]:
-    try:
-        from skimage import data as skdata
-    except ImportError:
-        print("scikit-image not installed: synthetic scenes only", file=sys.stderr)
-        return []
-    out = []
-    for name in SKIMAGE_SAMPLES:
-        path = folder / f"skimage-{name}.jpg"
-        if not path.exists():
-            try:
-                arr = getattr(skdata, name)()
-            except Exception as exc:  # a sample that needs a download: skip it
-                print(f"skimage sample {name}: {exc}", file=sys.stderr)
-                continue
-            img = Image.fromarray(np.asarray(arr)).convert("RGB")
-            path.write_bytes(jpeg_bytes(img, 90))
-        out.append(path)
-    return out
 
 
 def _decode_only(mode: str) -> Hasher:

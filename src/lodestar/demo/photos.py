@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import math
 import random
+import sys
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -302,6 +303,32 @@ SKIMAGE_SAMPLES = (
     "rocket",
     "text",
 )
+
+
+def skimage_sample_files(folder: Path) -> list[Path]:
+    """The allow-listed scikit-image samples as q90 JPEGs in ``folder`` (written once).
+
+    Empty when scikit-image is not installed (it is optional: benchmarks only); a sample that
+    would need a download is skipped with a message.
+    """
+    try:
+        from skimage import data as skdata
+    except ImportError:
+        print("scikit-image not installed: synthetic scenes only", file=sys.stderr)
+        return []
+    out = []
+    for name in SKIMAGE_SAMPLES:
+        path = folder / f"skimage-{name}.jpg"
+        if not path.exists():
+            try:
+                arr = getattr(skdata, name)()
+            except Exception as exc:  # a sample that needs a download: skip it
+                print(f"skimage sample {name}: {exc}", file=sys.stderr)
+                continue
+            img = Image.fromarray(np.asarray(arr)).convert("RGB")
+            path.write_bytes(jpeg_bytes(img, 90))
+        out.append(path)
+    return out
 
 
 def add_grain(img: Image.Image, seed: int, sigma: float = 4.0) -> Image.Image:
