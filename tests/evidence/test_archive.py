@@ -18,30 +18,7 @@ from lodestar.evidence import (
     iter_entries,
 )
 
-from .helpers import CFG, walk, write
-
-MTIME = 1_600_000_000
-
-
-def zip_bytes(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", method) as zf:
-        for name, data in members.items():
-            info = zipfile.ZipInfo(name, date_time=(2021, 3, 4, 5, 6, 8))
-            info.compress_type = method
-            zf.writestr(info, data)
-    return buf.getvalue()
-
-
-def tar_bytes(members: dict[str, bytes], mode: str = "w") -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode=mode) as tf:  # type: ignore[call-overload]
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            info.mtime = MTIME
-            tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+from .helpers import CFG, MTIME, tar_bytes, walk, write, zip_bytes
 
 
 @pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2])

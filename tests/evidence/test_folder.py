@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import stat
-import tarfile
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -23,33 +20,13 @@ from lodestar.evidence import (
     reader_for,
 )
 
-from .helpers import walk, write
+from .helpers import tar_bytes, walk, write, zip_bytes
 
 
 def split(items: list[EvidenceItem]) -> tuple[list[EvidenceEntry], list[EntryWarning]]:
     entries = [i for i in items if isinstance(i, EvidenceEntry)]
     warnings = [i for i in items if isinstance(i, EntryWarning)]
     return entries, warnings
-
-
-
-def zip_bytes(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
-
-
-def tar_bytes(members: dict[str, bytes], mode: str = "w") -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode=mode) as tf:  # type: ignore[call-overload]
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            info.mtime = 1_600_000_000
-            tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 def test_walk_order_and_fields(tmp_path: Path) -> None:
