@@ -15,11 +15,7 @@ from lodestar.demo.corpus import generate_corpus
 from lodestar.demo.layout import disk_path
 from lodestar.evidence.service import add_source
 from lodestar.match.matching import matches_for
-from lodestar.match.perceptual import (
-    match_workspace_neardups,
-    similar_to,
-    update_index,
-)
+from lodestar.match.perceptual import match_perceptual, similar_to
 from lodestar.store import Signal
 from lodestar.workspace import Workspace
 
@@ -52,8 +48,7 @@ def test_resized_copies_stack_with_their_originals(ws: Workspace, operation: dic
     by_path = {f["path"]: f for f in operation["files"]}
     with ws.store.session() as s:
         assert s.scalar(select(Signal.id).where(Signal.type == "pdq")) is not None
-        index = update_index(s, ws.derived)
-        match_workspace_neardups(s, index, 31)
+        match_perceptual(s, ws.derived, 31)
     copies = _loose(operation, "resize") + _loose(operation, "recompress")
     assert copies
     with ws.store.session() as s:

@@ -21,12 +21,7 @@ from lodestar.match.hashsets import (
     parse_category_map,
 )
 from lodestar.match.matching import count_matches, match_exact, match_summary
-from lodestar.match.perceptual import (
-    match_sets_perceptual,
-    match_workspace_neardups,
-    similar_to,
-    update_index,
-)
+from lodestar.match.perceptual import match_perceptual, similar_to
 from lodestar.match.video import compute_video_signatures, match_video_neardups
 from lodestar.workspace import current_actor
 
@@ -148,14 +143,12 @@ def match_command(
     with workspace() as ws, ws.store.session() as session:
         before = count_matches(session)
         match_exact(session)
-        index = update_index(session, ws.derived)
-        match_sets_perceptual(session, index, radius)
-        match_workspace_neardups(session, index, radius)
+        indexed = match_perceptual(session, ws.derived, radius)
         signed = compute_video_signatures(session)
         video_pairs = match_video_neardups(session)
         out = {
             "new_matches": count_matches(session) - before,
-            "pdq_indexed": len(index),
+            "pdq_indexed": indexed,
             "videos_signed": signed,
             "video_near_duplicate_pairs": video_pairs,
         }

@@ -46,15 +46,23 @@ def _signal_media(session: Session) -> dict[int, str]:
     return {sid: sha for sid, sha in rows}
 
 
-def match_sets_perceptual(session: Session, index: PdqIndex, radius: int) -> int:
+def match_perceptual(session: Session, derived: Path, radius: int = DEFAULT_RADIUS) -> int:
+    """Bring the index up to date, then match sets and the workspace against it; returns the
+    number of indexed hashes."""
+    index = update_index(session, derived)
+    media = _signal_media(session)  # signal id → media, loaded once for both passes
+    _match_sets(session, index, media, radius)
+    _match_neardups(session, index, media, radius)
+    return len(index)
+
+
+def _match_sets(session: Session, index: PdqIndex, media: dict[int, str], radius: int) -> None:
     """Match set entries that carry a PDQ against the workspace's PDQ index."""
     entries = session.execute(
         select(HashSetEntry.id, HashSetEntry.set_id, HashSetEntry.pdq).where(
             HashSetEntry.pdq.is_not(None)
         )
     ).all()
-    media = _signal_media(session)
-    added = 0
     for start in range(0, len(entries), QUERY_BATCH):
         batch = entries[start : start + QUERY_BATCH]
         hits = index.range_search([e.pdq for e in batch], radius)
@@ -71,16 +79,12 @@ def match_sets_perceptual(session: Session, index: PdqIndex, radius: int) -> int
             for sid, dist in found
         ]
         insert_ignore(session, Match, rows)
-        added += len(rows)
-    return added
 
 
-def match_workspace_neardups(session: Session, index: PdqIndex, radius: int) -> int:
+def _match_neardups(session: Session, index: PdqIndex, media: dict[int, str], radius: int) -> None:
     """Pairs of distinct media whose PDQs are within ``radius``, stored both ways."""
-    media = _signal_media(session)
     ids = index.ids.tolist()
     hashes = index.hashes()
-    added = 0
     for start in range(0, len(ids), QUERY_BATCH):
         hits = index.range_search(hashes[start : start + QUERY_BATCH], radius)
         rows: list[dict[str, Any]] = []
@@ -98,8 +102,6 @@ def match_workspace_neardups(session: Session, index: PdqIndex, radius: int) -> 
                 if media[other] != me
             ]
         insert_ignore(session, Match, rows)
-        added += len(rows)
-    return added
 
 
 def similar_to(
