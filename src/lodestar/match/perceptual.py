@@ -16,8 +16,15 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lodestar.analyze.signals.pdq import QUALITY_THRESHOLD
+from lodestar.analyze.hashing import digest_bytes
+from lodestar.analyze.identify import identify
+from lodestar.analyze.signals.pdq import (
+    QUALITY_THRESHOLD,
+    decode_for_pdq,
+    pdq_dihedral_from_decoded,
+)
 from lodestar.match.index import PdqIndex
+from lodestar.match.video import similar_videos
 from lodestar.store import HashSet, HashSetEntry, Match, Media, Signal
 from lodestar.store.bulk import insert_ignore
 
@@ -108,11 +115,6 @@ def similar_to(
     session: Session, derived: Path, data: bytes, *, radius: int = DEFAULT_RADIUS
 ) -> dict[str, Any]:
     """Media and set entries near an outside image (all 8 rotations/flips), plus exact hits."""
-    from lodestar.analyze.hashing import digest_bytes
-    from lodestar.analyze.identify import identify
-    from lodestar.analyze.signals.pdq import decode_for_pdq, pdq_dihedral_from_decoded
-    from lodestar.match.video import similar_videos
-
     digests = digest_bytes(data)
     out: dict[str, Any] = {"sha256": digests.sha256, "md5": digests.md5, "sha1": digests.sha1}
     out["exact_media"] = session.scalars(
