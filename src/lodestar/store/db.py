@@ -48,7 +48,7 @@ def migrate(engine: Engine) -> None:
     try:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")  # parallel branches (one per stage) may coexist
     except OperationalError as exc:
         raise StoreError(f"cannot reach or migrate the store: {exc.orig}") from exc
 

@@ -1,0 +1,1 @@
+"""Clues: typed, sourced findings about media (metadata, places, text, keyframes), jurisdiction."""
