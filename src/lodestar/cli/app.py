@@ -41,6 +41,10 @@ app.command("match")(hashsets.match_command)
 app.command("similar")(hashsets.similar_command)
 app.command("ingest")(ingest.ingest_command)
 app.command("status")(ingest.status_command)
+# Stage command groups (each stage adds its own lines below its marker).
+# [clues]
+# [series]
+# [review]
 
 
 def main(argv: list[str] | None = None) -> None:

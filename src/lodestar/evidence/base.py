@@ -78,7 +78,7 @@ class SourceReader(Protocol):
         ...
 
 
-source_readers: Registry[SourceReader] = Registry("source reader")  # type: ignore[type-var]
+source_readers: Registry[SourceReader] = Registry("source reader")
 
 
 def spec_name(raw: bytes | str) -> tuple[str, bool]:

@@ -68,7 +68,7 @@ class FileSignalType(SignalType, Protocol):
         ...
 
 
-signal_types: Registry[SignalType] = Registry("signal type")  # type: ignore[type-var]
+signal_types: Registry[SignalType] = Registry("signal type")
 
 
 def hamming_hex(a: str, b: str) -> int:

@@ -264,7 +264,7 @@ class WritableHashSetFormat(HashSetFormat, Protocol):
         ...
 
 
-hashset_formats: Registry[HashSetFormat] = Registry("hash-set format")  # type: ignore[type-var]
+hashset_formats: Registry[HashSetFormat] = Registry("hash-set format")
 
 
 # --- small shared helpers for readers -------------------------------------------------------
