@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from pathlib import Path
 
 import av
@@ -40,19 +41,21 @@ def test_reencoded_video_matches_and_evidence_is_untouched(ws: Workspace, tmp_pa
     ev = tmp_path / "ev"
     ev.mkdir()
     write_video(ev / "pan.mp4", seconds=4, fps=10, size=(320, 240), seed=2)
-    _reencode(ev / "pan.mp4", ev / "copy.mp4", (256, 192))
+    _reencode(ev / "pan.mp4", tmp_path / "copy.mp4", (256, 192))
+    with zipfile.ZipFile(ev / "clips.zip", "w") as zf:  # this copy exists only in an archive
+        zf.write(tmp_path / "copy.mp4", "clips/copy.mp4")
     write_video(ev / "other.mp4", seconds=4, fps=10, size=(320, 240), seed=5)
     before = snapshot([ev])
     with ws.store.session() as s:
         add_source(s, location=ev, agency="XX", label="ev", actor="t")
     ingest(ws, actor="t")
     with ws.store.session() as s:
-        assert compute_video_signatures(s) == 3
-        assert compute_video_signatures(s) == 0  # idempotent
+        assert compute_video_signatures(s, settings=ws.settings, spool_dir=ws.spool) == 3
+        assert compute_video_signatures(s, settings=ws.settings, spool_dir=ws.spool) == 0
         assert s.scalar(select(func.count()).select_from(Signal).where(Signal.type == "vpdq")) >= 12
         assert match_video_neardups(s) == 1
         pan = hashlib.sha256((ev / "pan.mp4").read_bytes()).hexdigest()
-        copy = hashlib.sha256((ev / "copy.mp4").read_bytes()).hexdigest()
+        copy = hashlib.sha256((tmp_path / "copy.mp4").read_bytes()).hexdigest()
         found = [m for m in matches_for(s, pan) if m["method"] == "vpdq"]
     assert [m["other_sha256"] for m in found] == [copy]
     outside = tmp_path / "outside.mp4"

@@ -144,7 +144,7 @@ def match_command(
         before = count_matches(session)
         match_exact(session)
         indexed = match_perceptual(session, ws.derived, radius)
-        signed = compute_video_signatures(session)
+        signed = compute_video_signatures(session, settings=ws.settings, spool_dir=ws.spool)
         video_pairs = match_video_neardups(session)
         out = {
             "new_matches": count_matches(session) - before,

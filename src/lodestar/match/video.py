@@ -2,9 +2,9 @@
 
 Signatures are one PDQ per second (stored as ``vpdq`` signal rows, ``position`` = second) and
 are computed here rather than in the fast pass: decoding every second of every video would
-double the fast pass on video-heavy seizures. The bytes are re-read read-only from folder
-sources; videos that exist only inside archives are left for the deep pass (a stored warning
-says so). Two videos are near-duplicates when each has ≥ 80 % of its usable frames matched
+double the fast pass on video-heavy seizures. The bytes are re-read read-only where they lie,
+or re-extracted from their archive (``evidence.content.materialize``). Two videos are
+near-duplicates when each has ≥ 80 % of its usable frames matched
 in the other (vPDQ's matcher).
 """
 
@@ -24,45 +24,40 @@ from lodestar.analyze.signals.vpdq import (
     match_fractions,
     vpdq_from_video,
 )
+from lodestar.config import Settings
+from lodestar.evidence.content import Unavailable, materialize
 from lodestar.evidence.sniff import open_readonly
-from lodestar.store import Item, Match, Media, ProcessingWarning, Signal, Source
+from lodestar.store import Match, Media, ProcessingWarning, Signal
 from lodestar.store.bulk import insert_ignore
 from lodestar.store.models import warning_key
 
-MAX_VIDEO_BYTES = 512 * 1024 * 1024  # read into memory for PyAV; larger ones: deep pass
+MAX_VIDEO_BYTES = 512 * 1024 * 1024  # read into memory for PyAV
 
 
-def compute_video_signatures(session: Session) -> int:
+def compute_video_signatures(session: Session, *, settings: Settings, spool_dir: Path) -> int:
     """vPDQ for every video without one; returns how many videos were signed."""
     signed = set(session.scalars(select(Signal.media_sha256).where(Signal.type == "vpdq")))
-    videos = session.scalars(select(Media).where(Media.kind == "video")).all()
+    todo = session.scalars(
+        select(Media.sha256).where(Media.kind == "video").order_by(Media.sha256)
+    ).all()
     done = 0
-    for media in videos:
-        if media.sha256 in signed:
+    for copy in materialize(
+        session, [sha for sha in todo if sha not in signed], settings=settings, spool_dir=spool_dir
+    ):
+        if isinstance(copy, Unavailable):
+            _warn(session, copy.sha256, None, "", f"vpdq_{copy.code}", copy.reason)
             continue
-        found = _readable_copy(session, media.sha256)
-        if found is None:
-            _warn(
-                session,
-                media.sha256,
-                None,
-                "",
-                "vpdq_no_folder_copy",
-                "video only inside archives: signature left for the deep pass",
-            )
-            continue
-        source_id, spec, path = found
         try:
-            frames = _signature(path, media.size)
+            frames = _signature(copy.path)
         except (SignalError, OSError) as exc:
-            _warn(session, media.sha256, source_id, spec, "vpdq_failed", str(exc))
+            _warn(session, copy.sha256, copy.source_id, copy.path_spec, "vpdq_failed", str(exc))
             continue
         insert_ignore(
             session,
             Signal,
             [
                 {
-                    "media_sha256": media.sha256,
+                    "media_sha256": copy.sha256,
                     "type": "vpdq",
                     "position": i,
                     "value": f.pdq,
@@ -76,22 +71,10 @@ def compute_video_signatures(session: Session) -> int:
     return done
 
 
-def _readable_copy(session: Session, sha256: str) -> tuple[int, str, Path] | None:
-    rows = session.execute(
-        select(Item.source_id, Item.path_spec, Source.location)
-        .join(Source, Source.id == Item.source_id)
-        .where(Item.media_sha256 == sha256, Item.in_archive.is_(False), Source.kind == "folder")
-        .order_by(Item.id)
-    )
-    for source_id, spec, location in rows:
-        if "\\x" not in spec:  # names that were not UTF-8 are stored escaped
-            return source_id, spec, Path(location) / spec
-    return None
-
-
-def _signature(path: Path, size: int) -> list[VpdqFrame]:
+def _signature(path: Path) -> list[VpdqFrame]:
+    size = path.stat().st_size
     if size > MAX_VIDEO_BYTES:
-        raise SignalError("video_too_large", f"{size} bytes: signature left for the deep pass")
+        raise SignalError("video_too_large", f"{size} bytes: too large to sign in memory")
     with os.fdopen(open_readonly(str(path)), "rb") as fh:  # evidence: read-only, atime kept
         data = fh.read()
     return vpdq_from_video(data).frames
