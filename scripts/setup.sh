@@ -4,7 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(fonts-dejavu-core fonts-thai-tlwg)
+# Fonts for the demo; exiftool for metadata clues; Tesseract with the operation's language packs
+# (and the Latin script model, which keeps accents in one pass) for text clues; the -dev packages
+# let pip build tesserocr where no wheel fits.
+TESSERACT_LANGS=(eng por spa fra deu nld pol ron swe est lav hrv tha osd script-latn)
+APT_PACKAGES=(
+  fonts-dejavu-core fonts-thai-tlwg libimage-exiftool-perl
+  tesseract-ocr libtesseract-dev libleptonica-dev pkg-config
+  "${TESSERACT_LANGS[@]/#/tesseract-ocr-}"
+)
 
 missing_apt() {
   local pkg out=()
