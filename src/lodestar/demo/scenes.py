@@ -70,6 +70,14 @@ class SceneSpec:
             f"window with a {self.view} view; wall signs: {signs}"
         )
 
+    def texts(self) -> list[str]:
+        """Every phrase printed in the room (sign lines, then furniture labels): OCR truth.
+
+        A camera shot may crop some of them out of frame.
+        """
+        lines = [line for sign in self.signs for line in sign.lines]
+        return lines + [item.label for item in self.items if item.label is not None]
+
 
 @dataclass(frozen=True)
 class CameraMove:

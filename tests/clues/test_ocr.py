@@ -1,0 +1,142 @@
+"""OCR extractor over images rendered here with the demo's fonts and phrases (real Tesseract)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+from lodestar.clues.base import ClueInput, clue_extractors
+from lodestar.clues.ocr import OcrEngine, OcrExtractor, find_tessdata, installed_models, ocr_image
+from lodestar.demo.catalog import LANGUAGE_BY_CODE
+from lodestar.demo.fonts import load_font
+from lodestar.demo.scenes import draw_scene, plan_scene
+
+pytestmark = pytest.mark.skipif(find_tessdata() is None, reason="no Tesseract language data")
+
+
+def _sign(lines: list[str], script: str = "latin", size: tuple[int, int] = (1024, 768),
+          bg: tuple[int, int, int] = (200, 190, 170)) -> Image.Image:
+    img = Image.new("RGB", size, bg)
+    d = ImageDraw.Draw(img)
+    y = 80
+    for text in lines:
+        font = load_font(script, 48, True)
+        d.rectangle([60, y - 10, 100 + d.textlength(text, font=font), y + 70], fill=(250, 250, 240))
+        d.text((80, y), text, font=font, fill=(20, 20, 30))
+        y += 150
+    return img
+
+
+def _item(path: Path) -> ClueInput:
+    return ClueInput(sha256="0" * 64, path=path, kind="image")
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Iterator[OcrExtractor]:
+    ex = OcrExtractor()
+    yield ex
+    ex.close()
+
+
+def test_registered() -> None:
+    assert "ocr" in clue_extractors
+    assert clue_extractors.get("ocr").stage == "ocr"
+
+
+@pytest.mark.parametrize("code", ["pl", "de", "ro", "et"])
+def test_reads_latin_phrases_with_diacritics(extractor: OcrExtractor, tmp_path: Path,
+                                             code: str) -> None:
+    phrases = list(LANGUAGE_BY_CODE[code].phrases[:3])
+    path = tmp_path / f"{code}.png"
+    _sign(phrases).save(path)
+    result = extractor.extract(_item(path))
+    text = next(c for c in result.clues if c.kind == "text")
+    read = text.value["text"].split()
+    want = " ".join(phrases).split()
+    assert sum(w in read for w in want) >= len(want) - 1, (want, read)
+    assert text.value["boxes"] and all(len(b) == 6 for b in text.value["boxes"])
+    lang = next(c for c in result.clues if c.kind == "language")
+    assert lang.value["language"] == code
+    assert LANGUAGE_BY_CODE[code].country in lang.value["countries"]
+
+
+def test_thai_sign_is_read_with_thai(extractor: OcrExtractor) -> None:
+    if "tha" not in extractor.engine.passes:
+        pytest.skip("tesseract-ocr-tha not installed")
+    result = extractor.ocr_image(_sign(["ทางออก", "ร้านกาแฟ"], script="thai"))
+    assert result.model == "tha"
+    assert "ทางออก" in result.text.replace(" ", "")
+    clues = extractor.clues_for(result)
+    assert [c.value["language"] for c in clues if c.kind == "language"] == ["th"]
+
+
+def test_word_boxes_are_in_original_pixels_after_downscale(tmp_path: Path) -> None:
+    # 12,000 x 9,000 mostly flat scan with one big phrase: decoded small, boxes scaled back.
+    img = Image.new("L", (12_000, 9_000), 225)
+    d = ImageDraw.Draw(img)
+    d.text((3000, 4000), "Apotheke Hauptstraße", font=load_font("latin", 600, True), fill=20)
+    path = tmp_path / "huge.jpg"
+    img.save(path, quality=80)
+    del img
+    result = OcrExtractor().extract(_item(path))
+    assert not [w for w in result.warnings if w.code != "ocr_language_missing"]
+    assert result.raw is not None and result.raw["scale"] < 0.5
+    assert result.raw["size"] == [12_000, 9_000]
+    boxes = next(c for c in result.clues if c.kind == "text").value["boxes"]
+    apotheke = next(b for b in boxes if b[4] == "Apotheke")
+    x, y, w, h = apotheke[:4]
+    assert 2900 < x < 3300 and 3900 < y < 4400 and w > 2000 and h > 300
+
+
+def test_text_free_room_gives_no_clue_and_no_warning(extractor: OcrExtractor,
+                                                     tmp_path: Path) -> None:
+    spec = plan_scene(11, "de")
+    spec = dataclasses.replace(spec, signs=(), items=tuple(
+        dataclasses.replace(it, label=None) for it in spec.items))
+    path = tmp_path / "room.jpg"
+    draw_scene(spec, (1024, 768)).save(path, quality=90)
+    extractor.extract(_item(path))  # the first call may carry the one missing-language warning
+    result = extractor.extract(_item(path))
+    assert result.clues == [] and result.warnings == []
+
+
+def test_corrupt_file_is_a_warning_naming_it(extractor: OcrExtractor, tmp_path: Path) -> None:
+    path = tmp_path / "broken.jpg"
+    path.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 100)
+    result = extractor.extract(_item(path))
+    assert result.clues == []
+    assert [w.code for w in result.warnings if w.code != "ocr_language_missing"] == [
+        "image_unreadable"]
+    assert "broken.jpg" in result.warnings[-1].message
+
+
+def test_missing_language_pack_warns_once(tmp_path: Path) -> None:
+    ex = OcrExtractor(languages=("eng", "xyz"))
+    path = tmp_path / "exit.png"
+    _sign(["Exit", "No smoking"]).save(path)
+    first, second = ex.extract(_item(path)), ex.extract(_item(path))
+    assert [w.code for w in first.warnings] == ["ocr_language_missing"]
+    assert "xyz" in first.warnings[0].message
+    assert second.warnings == []
+    assert "smoking" in next(c for c in second.clues if c.kind == "text").text
+    ex.close()
+
+
+def test_no_usable_language_is_a_warning_not_a_crash() -> None:
+    engine = OcrEngine(("xyz",))
+    result = engine.ocr_image(_sign(["Exit"]))
+    assert result.words == [] and [w.code for w in result.warnings] == ["ocr_unavailable"]
+
+
+def test_module_ocr_image_for_keyframes() -> None:
+    result = ocr_image(_sign(["Panadería La Espiga"]))
+    assert "Espiga" in result.text
+    assert 0.6 < result.confidence <= 1.0
+
+
+def test_installed_models_lists_debian_packs() -> None:
+    assert "eng" in installed_models(find_tessdata())
