@@ -1,0 +1,1 @@
+"""Series: link builders (near-dup, scene, camera, time, folder, PRNU), clustering, edits."""
