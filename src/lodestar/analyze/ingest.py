@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from lodestar.analyze.executors import Executor, make_executor
 from lodestar.analyze.fastpass import FastPassRecord, FastPassTask, crashed_record, fast_pass
+from lodestar.audit import append_event
 from lodestar.evidence import iter_entries
 from lodestar.evidence.base import EntryWarning, EvidenceEntry
 from lodestar.evidence.service import record_custody
@@ -86,6 +87,9 @@ def ingest(
         session.flush()
         summary = IngestSummary(run_id=run.id)
         sources = _pending_sources(session, source_ids)
+        audit = {"sources": [s.id for s in sources]}
+        append_event(session, actor=actor, action="ingest.start", target=f"run:{run.id}",
+                     detail=audit)  # fmt: skip
     executor = make_executor(workers or ws.settings.workers)
     status = "interrupted"
     try:
@@ -109,6 +113,9 @@ def ingest(
                     seconds=summary.seconds,
                 )
             )
+            outcome = {"status": status, "files": summary.files, "warnings": summary.warnings}
+            append_event(session, actor=actor, action="ingest.end", target=f"run:{run.id}",
+                         detail=outcome)  # fmt: skip
     return summary
 
 

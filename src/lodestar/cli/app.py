@@ -44,7 +44,17 @@ app.command("status")(ingest.status_command)
 # Stage command groups (each stage adds its own lines below its marker).
 # [clues]
 # [series]
+from lodestar.cli import series as series_cli  # noqa: E402
+
+app.add_typer(series_cli.app, name="series")
+app.add_typer(series_cli.cameras_app, name="cameras")
 # [review]
+from lodestar.cli import review  # noqa: E402
+
+app.command("serve")(review.serve_command)
+app.add_typer(review.users_app, name="users")
+app.add_typer(review.agencies_app, name="agencies")
+app.add_typer(review.audit_app, name="audit")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lodestar.audit import append_event
 from lodestar.errors import NotFound, UserError
 from lodestar.evidence import reader_for
 from lodestar.evidence.sniff import open_readonly
@@ -44,6 +45,10 @@ def add_source(session: Session, *, location: Path, agency: str, label: str, act
     session.add(source)
     session.flush()
     record_custody(session, source, actor=actor, action="added", detail={"kind": reader.name})
+    append_event(
+        session, actor=actor, action="evidence.add", target=f"source:{source.id}",
+        detail={"label": label, "agency": agency, "kind": reader.name},
+    )
     return source
 
 

@@ -1,5 +1,6 @@
 """The workspace store: models, sessions, migrations."""
 
+from lodestar.store import people_models  # noqa: F401  (review-stage tables)
 from lodestar.store.db import Store
 from lodestar.store.models import (
     Base,
@@ -14,6 +15,7 @@ from lodestar.store.models import (
     Signal,
     Source,
 )
+from lodestar.store.series_models import MediaLink, Series, SeriesEvent, SeriesMember
 
 __all__ = [
     "HashSet",
@@ -28,4 +30,8 @@ __all__ = [
     "ProcessingWarning",
     "Source",
     "Store",
+    "MediaLink",
+    "Series",
+    "SeriesEvent",
+    "SeriesMember",
 ]

@@ -1,0 +1,203 @@
+"""Passwords (argon2id), server-side sessions, CSRF tokens, login rate limits, safe redirects."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from lodestar.review.config import WebConfig
+from lodestar.review.errors import RateLimited
+from lodestar.store.people_models import Agency, User, WebSession
+
+_hasher = PasswordHasher()  # argon2id with the library's recommended (RFC 9106) parameters
+_dummy_hash: str | None = None
+_TOUCH_EVERY = timedelta(seconds=30)  # spare the store a write on every request
+
+
+def set_password_hasher(hasher: PasswordHasher) -> None:
+    """Tests use cheap parameters; every hash encodes its own, so verification still works."""
+    global _hasher, _dummy_hash
+    _hasher, _dummy_hash = hasher, None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    """Constant work whether or not the user exists (no user-name oracle by timing)."""
+    global _dummy_hash
+    if stored is None:
+        _dummy_hash = _dummy_hash or _hasher.hash(secrets.token_hex(16))
+        stored = _dummy_hash
+        password = "\0" + password  # can never verify
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def same_token(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: enough to authorise without another query."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    agency: str | None  # agency code
+    csrf_token: str
+    session_id: str
+
+
+class LoginLimiter:
+    """Failed logins per user name and per client address in a sliding window (per process).
+
+    In memory on purpose: a lab runs one server process, and a restart forgetting counts
+    is acceptable; failed logins stay in the audit log regardless.
+    """
+
+    def __init__(self, *, max_failures: int, window_s: int) -> None:
+        self.max_failures, self.window = max_failures, timedelta(seconds=window_s)
+        self._failures: dict[str, deque[datetime]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, keys: list[str], now: datetime) -> None:
+        with self._lock:
+            for key in keys:
+                times = self._recent(key, now)
+                if len(times) >= self.max_failures:
+                    retry = int((times[0] + self.window - now).total_seconds()) + 1
+                    raise RateLimited("too many failed logins; try again later", retry_after=retry)
+
+    def failed(self, keys: list[str], now: datetime) -> None:
+        with self._lock:
+            for key in keys:
+                self._recent(key, now).append(now)
+
+    def succeeded(self, key: str) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
+
+    def _recent(self, key: str, now: datetime) -> deque[datetime]:
+        times = self._failures.setdefault(key, deque())
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        return times
+
+
+def check_credentials(session: Session, *, username: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or user.disabled:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def start_session(session: Session, *, user: User, now: datetime) -> str:
+    """Create a session; returns the cookie token (only its digest is stored)."""
+    token = new_token()
+    session.add(
+        WebSession(
+            token_sha256=token_digest(token),
+            user_id=user.id,
+            csrf_token=new_token(),
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
+    user.last_login_at = now
+    return token
+
+
+def load_session(
+    session: Session, *, token: str | None, now: datetime, config: WebConfig
+) -> Principal | None:
+    if not token:
+        return None
+    row = session.execute(
+        select(WebSession, User, Agency.code)
+        .join(User, User.id == WebSession.user_id)
+        .join(Agency, Agency.id == User.agency_id, isouter=True)
+        .where(WebSession.token_sha256 == token_digest(token))
+    ).first()
+    if row is None:
+        return None
+    web, user, agency = row
+    if web.ended_at is not None or user.disabled or _expired(web, now, config):
+        return None
+    if now - _aware(web.last_seen_at, now) > _TOUCH_EVERY:
+        web.last_seen_at = now
+    return Principal(
+        user.id,
+        user.username,
+        user.display_name,
+        user.role,
+        agency,
+        web.csrf_token,
+        web.token_sha256,
+    )
+
+
+def _expired(web: WebSession, now: datetime, config: WebConfig) -> bool:
+    idle = now - _aware(web.last_seen_at, now)
+    age = now - _aware(web.created_at, now)
+    return idle > timedelta(seconds=config.session_idle_s) or age > timedelta(
+        seconds=config.session_max_s
+    )
+
+
+def _aware(value: datetime, like: datetime) -> datetime:
+    # SQLite gives naive datetimes back; they were stored in UTC.
+    return value.replace(tzinfo=like.tzinfo) if value.tzinfo is None else value
+
+
+def end_session(session: Session, *, session_id: str, at: datetime) -> None:
+    session.execute(
+        update(WebSession).where(WebSession.token_sha256 == session_id).values(ended_at=at)
+    )
+
+
+def end_user_sessions(session: Session, *, user_id: int, at: datetime) -> None:
+    session.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
+        .values(ended_at=at)
+    )
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths: no scheme, no host, no protocol-relative ``//`` or ``/\\`` tricks."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    if any(c in target for c in "\\\r\n\t") or any(ord(c) < 32 for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target

@@ -1,0 +1,136 @@
+"""Read-side services for the workbench: dashboard figures, media facts and hash search.
+
+Every function takes the caller's agency scope (None = whole operation) so a liaison's
+view is filtered in SQL, not after the fact.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from lodestar.analyze.queries import media_as_dict
+from lodestar.errors import NotFound, UserError
+from lodestar.match.matching import matches_for
+from lodestar.store import HashSet, HashSetEntry, Item, Match, Media, ProcessingWarning, Source
+
+HASH_KINDS = {32: "md5", 40: "sha1", 64: "sha256"}
+
+
+def _in_scope(query: Any, scope: str | None) -> Any:  # any Select; typed loosely for 2.x
+    return query if scope is None else query.where(Source.agency == scope)
+
+
+def summary(session: Session, *, scope: str | None) -> dict[str, Any]:
+    sources = session.execute(
+        _in_scope(
+            select(Source.id, Source.label, Source.agency, Source.status, func.count(Item.id))
+            .join(Item, Item.source_id == Source.id, isouter=True)
+            .group_by(Source.id)
+            .order_by(Source.id),
+            scope,
+        )
+    ).all()
+    items = _in_scope(select(Item.media_sha256).join(Source, Source.id == Item.source_id), scope)
+    media_ids = items.where(Item.media_sha256.is_not(None)).distinct().subquery()
+    unique_media = session.scalar(select(func.count()).select_from(media_ids)) or 0
+    matched = session.execute(
+        select(HashSet.known_ignorable, func.count(func.distinct(Match.media_sha256)))
+        .join(HashSet, HashSet.id == Match.set_id)
+        .where(Match.media_sha256.in_(select(media_ids.c.media_sha256)))
+        .group_by(HashSet.known_ignorable)
+    ).all()
+    by_known = {bool(k): n for k, n in matched}
+    warnings: dict[str, int] = dict(
+        session.execute(
+            _in_scope(
+                select(ProcessingWarning.code, func.count())
+                .join(Source, Source.id == ProcessingWarning.source_id)
+                .group_by(ProcessingWarning.code),
+                scope,
+            )
+        ).all()
+    )
+    return {
+        "scope": scope,
+        "sources": [
+            {"id": i, "label": label, "agency": agency, "status": status, "files": files}
+            for i, label, agency, status, files in sources
+        ],
+        "files": sum(r[4] for r in sources),
+        "unique_media": unique_media,
+        "media_matching_known_sets": by_known.get(False, 0),
+        "media_known_ignorable": by_known.get(True, 0),
+        "warnings": sum(warnings.values()),
+        "warnings_by_code": warnings,
+    }
+
+
+def visible(session: Session, *, sha256: str, scope: str | None) -> bool:
+    query = (
+        select(Item.id).join(Source, Source.id == Item.source_id).where(Item.media_sha256 == sha256)
+    )
+    return bool(session.scalar(select(exists(_in_scope(query, scope)))))
+
+
+def get_visible_media(session: Session, *, sha256: str, scope: str | None) -> Media:
+    """A media the caller may see, else NotFound (never "forbidden": that would confirm it)."""
+    sha256 = sha256.strip().lower()
+    media = session.get(Media, sha256) if len(sha256) == 64 else None
+    if media is None or (scope is not None and not visible(session, sha256=sha256, scope=scope)):
+        raise NotFound("no such media", detail={"media": sha256})
+    return media
+
+
+def media_detail(session: Session, *, sha256: str, scope: str | None) -> dict[str, Any]:
+    media = get_visible_media(session, sha256=sha256, scope=scope)
+    out = media_as_dict(media, with_items=True)
+    out.pop("thumb", None)  # a workspace path: the API only gives URLs
+    out["has_thumb"] = media.thumb is not None
+    if scope is not None:
+        out["items"] = [i for i in out["items"] if i["agency"] == scope]
+    matches = matches_for(session, media.sha256)
+    out["known_matches"] = [m for m in matches if "set" in m]
+    out["near_duplicates"] = [
+        m
+        for m in matches
+        if m.get("other_sha256")
+        and (scope is None or visible(session, sha256=m["other_sha256"], scope=scope))
+    ]
+    out["warnings"] = [
+        {"stage": w.stage, "code": w.code, "reason": w.reason}
+        for w in session.scalars(
+            select(ProcessingWarning).where(ProcessingWarning.media_sha256 == media.sha256)
+        )
+    ]
+    return out
+
+
+def search_hash(session: Session, *, value: str, scope: str | None) -> dict[str, Any]:
+    value = value.strip().lower()
+    kind = HASH_KINDS.get(len(value))
+    if kind is None or any(c not in "0123456789abcdef" for c in value):
+        raise UserError(
+            "give an MD5 (32), SHA-1 (40) or SHA-256 (64) in hex", detail={"query": value}
+        )
+    query = select(Media).where(getattr(Media, kind) == value).order_by(Media.sha256)
+    if scope is not None:
+        scoped = select(Item.media_sha256).join(Source, Source.id == Item.source_id)
+        query = query.where(Media.sha256.in_(_in_scope(scoped, scope)))
+    media = [
+        {"sha256": m.sha256, "kind": m.kind, "mime": m.mime, "size": m.size}
+        for m in session.scalars(query.limit(50))
+    ]
+    entries = session.execute(
+        select(HashSetEntry, HashSet.name)
+        .join(HashSet, HashSet.id == HashSetEntry.set_id)
+        .where(getattr(HashSetEntry, kind) == value)
+        .limit(50)
+    ).all()
+    known = [
+        {"set": name, "record_no": e.record_no, "category": e.category, "series": e.series}
+        for e, name in entries
+    ]
+    return {"kind": kind, "value": value, "media": media, "known": known}

@@ -1,0 +1,36 @@
+"""Server-rendered pages: one Jinja2 environment (autoescaped) and the navigation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from lodestar.review.auth import Principal
+from lodestar.review.policy import allowed
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+# (label, path, permission). Series pages (next half) add ("Series", "/series", …) here.
+NAV: list[tuple[str, str, str]] = [
+    ("Operation", "/", "operation.view"),
+    ("Search", "/search", "search"),
+    ("Audit", "/audit", "audit.view"),
+    ("My wellness", "/wellness", "wellness.self"),
+]
+
+
+def render(
+    request: Request,
+    name: str,
+    *,
+    principal: Principal | None,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    nav = [(label, path) for label, path, perm in NAV if principal and allowed(principal, perm)]
+    context |= {"principal": principal, "nav": nav, "path": request.url.path}
+    return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
