@@ -13,9 +13,9 @@ image is then a query against ALL originals, for every matcher:
 - pdq: ``pdq_from_jpeg_bytes``, Hamming ≤ 31, only hashes of quality ≥ 50 on either side;
 - pdq+dihedral: the 8 rotated/mirrored PDQs of the query
   (``pdq_dihedral_from_decoded(decode_for_pdq(data))``), min distance ≤ 31, quality ≥ 50;
-- lodestar: the project's matcher. Today that is pdq+dihedral through ``PdqIndex``
-  (index over the originals' PDQs, ``range_search`` of the 8 variants); it has its own column
-  (and :func:`lodestar_match`) so a verification step can be slotted in later.
+- lodestar: the project's matcher: pdq+dihedral through ``PdqIndex`` (``range_search`` of the
+  8 variants) united with local-feature matches (ORB, a faiss vote shortlist, RANSAC similarity
+  verification: ``lodestar.match.features``); ms/img includes both query-side signals.
 
 Recall: share of transformed images whose true original is among the matches. Precision: of
 all (query, original) matches reported — transformed queries plus every original queried
@@ -55,6 +55,7 @@ from lodestar.analyze.signals.pdq import (
     usable_for_matching,
 )
 from lodestar.demo.photos import jpeg_bytes, scene, skimage_sample_files
+from lodestar.match.features import FeatureIndex, features_from_bytes
 from lodestar.match.index import PdqIndex, hex_to_bits
 
 try:
@@ -203,7 +204,10 @@ def signals(data: bytes) -> dict[str, Any]:
     base = pdq_from_decoded(decoded)
     variants = pdq_dihedral_from_decoded(decoded)
     out["dihedral"] = (variants, base.quality if base is not None else 0)
-    out["t"]["dihedral"] = time.perf_counter() - t3
+    t4 = time.perf_counter()
+    out["t"]["dihedral"] = t4 - t3
+    out["orb"] = features_from_bytes(data)
+    out["t"]["orb"] = time.perf_counter() - t4
     return out
 
 
@@ -269,6 +273,9 @@ class Originals:
         self.pdq_bits = hex_to_bits([sigs[i]["pdq"][0] for i in self.pdq_ids])
         self.index = PdqIndex()
         self.index.add(self.pdq_ids, [sigs[i]["pdq"][0] for i in self.pdq_ids])
+        self.features = FeatureIndex()
+        for i, s in enumerate(sigs):
+            self.features.add(i, s["orb"])
 
 
 def md5_match(o: Originals, q: dict[str, Any]) -> set[int]:
@@ -302,19 +309,21 @@ def dihedral_match(o: Originals, q: dict[str, Any]) -> set[int]:
 
 
 def lodestar_match(o: Originals, q: dict[str, Any]) -> set[int]:
-    """The project's matcher: PDQ+dihedral through PdqIndex (a verification step goes here)."""
+    """The project's matcher: PDQ+dihedral through PdqIndex, plus local features verified by a
+    similarity transform over a vote shortlist (``lodestar.match.features``)."""
     variants, quality = q["dihedral"]
-    if not variants or not usable_for_matching(quality):
-        return set()
-    return {i for hits in o.index.range_search(variants, PDQ_MAX) for i, _ in hits}
+    found: set[int] = set()
+    if variants and usable_for_matching(quality):
+        found = {i for hits in o.index.range_search(variants, PDQ_MAX) for i, _ in hits}
+    return found | {i for i, _ in o.features.search(q["orb"])}
 
 
-SEARCH: dict[str, tuple[str, Callable[[Originals, dict[str, Any]], set[int]]]] = {
-    "md5": ("md5", md5_match),
-    "phash": ("phash", phash_match),
-    "pdq": ("pdq", pdq_match),
-    "pdq+dihedral": ("dihedral", dihedral_match),
-    "lodestar": ("dihedral", lodestar_match),
+SEARCH: dict[str, tuple[tuple[str, ...], Callable[[Originals, dict[str, Any]], set[int]]]] = {
+    "md5": (("md5",), md5_match),
+    "phash": (("phash",), phash_match),
+    "pdq": (("pdq",), pdq_match),
+    "pdq+dihedral": (("dihedral",), dihedral_match),
+    "lodestar": (("dihedral", "orb"), lodestar_match),
 }
 
 
@@ -338,10 +347,10 @@ def run(
         cases = [*((t, q, False) for t, q in queries.items()), ("leave-one-out", orig, True)]
         for t, q, loo in cases:
             for m in matchers:
-                key, fn = SEARCH[m]
+                keys, fn = SEARCH[m]
                 t0 = time.perf_counter()
                 hits = fn(originals, q)
-                spent = time.perf_counter() - t0 + q["t"][key]
+                spent = time.perf_counter() - t0 + sum(q["t"][k] for k in keys)
                 if loo:
                     hits.discard(i)  # leave-one-out: only the OTHER originals count
                 row = per[t][m]

@@ -6,7 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import Progress
 from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from lodestar.analyze.signals.base import SignalError
 from lodestar.cli.common import JSON_OPTION_HELP, console, emit_json, workspace
@@ -20,10 +23,12 @@ from lodestar.match.hashsets import (
     list_hashsets,
     parse_category_map,
 )
+from lodestar.match.local import compute_local_features, match_local
 from lodestar.match.matching import count_matches, match_exact, match_summary
 from lodestar.match.perceptual import match_perceptual, similar_to
 from lodestar.match.video import compute_video_signatures, match_video_neardups
-from lodestar.workspace import current_actor
+from lodestar.store import Media
+from lodestar.workspace import Workspace, current_actor
 
 app = typer.Typer(
     help="Known-content hash sets (Project VIC, NSRL, ICSE, plain).", no_args_is_help=True
@@ -146,9 +151,13 @@ def match_command(
         indexed = match_perceptual(session, ws.derived, radius)
         signed = compute_video_signatures(session, settings=ws.settings, spool_dir=ws.spool)
         video_pairs = match_video_neardups(session)
+        featured = _local_features(session, ws, quiet=as_json)
+        local_pairs = match_local(session, derived=ws.derived)
         out = {
             "new_matches": count_matches(session) - before,
             "pdq_indexed": indexed,
+            "images_featured": featured,
+            "local_near_duplicate_pairs": local_pairs,
             "videos_signed": signed,
             "video_near_duplicate_pairs": video_pairs,
         }
@@ -158,6 +167,19 @@ def match_command(
         return
     for key, value in out.items():
         console.print(f"[bold]{key}[/]: {value}", highlight=False)
+
+
+def _local_features(session: Session, ws: Workspace, *, quiet: bool) -> int:
+    todo = session.scalar(select(func.count()).select_from(Media).where(Media.kind == "image"))
+    with Progress(disable=quiet, transient=True, console=console) as bar:
+        task = bar.add_task("local features", total=todo or 0)
+        return compute_local_features(
+            session,
+            derived=ws.derived,
+            settings=ws.settings,
+            spool_dir=ws.spool,
+            progress=lambda n: bar.advance(task, n),
+        )
 
 
 def similar_command(
