@@ -1,6 +1,7 @@
 """The workspace store: models, sessions, migrations."""
 
 from lodestar.store import people_models  # noqa: F401  (review-stage tables)
+from lodestar.store.clue_models import Clue, ClueRun, StageRun
 from lodestar.store.db import Store
 from lodestar.store.models import (
     Base,
@@ -18,6 +19,9 @@ from lodestar.store.models import (
 from lodestar.store.series_models import MediaLink, Series, SeriesEvent, SeriesMember
 
 __all__ = [
+    "Clue",
+    "ClueRun",
+    "StageRun",
     "HashSet",
     "HashSetEntry",
     "Match",
