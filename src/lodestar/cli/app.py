@@ -55,6 +55,8 @@ app.command("serve")(review.serve_command)
 app.add_typer(review.users_app, name="users")
 app.add_typer(review.agencies_app, name="agencies")
 app.add_typer(review.audit_app, name="audit")
+# [analyze]
+# [leads]
 
 
 def main(argv: list[str] | None = None) -> None:
