@@ -56,6 +56,10 @@ app.add_typer(review.users_app, name="users")
 app.add_typer(review.agencies_app, name="agencies")
 app.add_typer(review.audit_app, name="audit")
 # [analyze]
+from lodestar.cli import analyze as analyze_cli  # noqa: E402
+
+app.command("analyze")(analyze_cli.analyze_command)
+app.command("stages")(analyze_cli.stages_command)
 # [leads]
 
 

@@ -1,0 +1,91 @@
+"""The deep pass: extractors through the mediator, provenance, resume, known media skipped."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from lodestar.analyze.ingest import ingest
+from lodestar.clues.deep import run_deep_pass
+from lodestar.errors import UserError
+from lodestar.evidence.service import add_source
+from lodestar.store import Clue, ClueRun, HashSet, Match, Media, StageRun
+from lodestar.workspace import Workspace
+
+from ..analyze.corpus import make_evidence, snapshot
+
+
+def _ingested(ws: Workspace, root: Path) -> list[Path]:
+    dirs = make_evidence(root, images=4)
+    with ws.store.session() as s:
+        for d in dirs:
+            add_source(s, location=d, agency="XX", label=d.name, actor="tester")
+    ingest(ws, actor="tester")
+    return dirs
+
+
+def _count(ws: Workspace, model: type) -> int:
+    with ws.store.session() as s:
+        return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_metadata_clues_are_stamped_and_evidence_unchanged(ws: Workspace, tmp_path: Path) -> None:
+    dirs = _ingested(ws, tmp_path / "ev")
+    before = snapshot(dirs)
+    summary = run_deep_pass(ws, actor="tester", stages=["metadata"])
+    assert snapshot(dirs) == before
+    with ws.store.session() as s:
+        serials = s.scalars(select(Clue).where(Clue.kind == "camera_serial")).all()
+        images = s.scalar(select(func.count()).select_from(Media).where(Media.kind == "image"))
+        run = s.scalars(select(StageRun)).one()
+    assert {c.value["serial"] for c in serials} == {"SN0", "SN1", "SN2"}
+    assert all(c.extractor == "metadata" and c.stage == "metadata" for c in serials)
+    assert all(c.extractor_version for c in serials)
+    assert summary.media >= images  # images and the video
+    assert run.status == "done" and run.media == summary.media_per_stage["metadata"]
+
+
+def test_rerun_does_nothing_and_limit_resumes(ws: Workspace, tmp_path: Path) -> None:
+    _ingested(ws, tmp_path / "ev")
+    first = run_deep_pass(ws, actor="t", stages=["metadata"], limit=2)
+    assert first.media == 2
+    rest = run_deep_pass(ws, actor="t", stages=["metadata"])
+    clues = _count(ws, Clue)
+    again = run_deep_pass(ws, actor="t", stages=["metadata"])
+    assert rest.media > 0 and again.media == 0
+    assert _count(ws, Clue) == clues  # nothing written twice
+    with ws.store.session() as s:
+        runs = s.scalar(select(func.count()).select_from(ClueRun))
+    assert runs == first.media + rest.media
+
+
+def test_known_ignorable_media_are_skipped(ws: Workspace, tmp_path: Path) -> None:
+    _ingested(ws, tmp_path / "ev")
+    with ws.store.session() as s:
+        sha = s.scalars(select(Media.sha256).where(Media.kind == "image").limit(1)).one()
+        known = HashSet(
+            name="nsrl",
+            format="plain",
+            file_name="x",
+            file_sha256="0" * 64,
+            imported_at=datetime.now(UTC),
+            imported_by="t",
+            known_ignorable=True,
+            category_map={},
+            entries=0,
+        )
+        s.add(known)
+        s.flush()
+        s.add(Match(media_sha256=sha, key="entry:0", set_id=known.id, method="md5", distance=0))
+    summary = run_deep_pass(ws, actor="t", stages=["metadata"])
+    assert summary.skipped_known == 1
+    with ws.store.session() as s:
+        assert not s.scalars(select(ClueRun).where(ClueRun.media_sha256 == sha)).all()
+
+
+def test_unknown_stage_is_refused(ws: Workspace) -> None:
+    with pytest.raises(UserError, match="unknown deep-pass stage"):
+        run_deep_pass(ws, actor="t", stages=["palmistry"])
