@@ -25,6 +25,15 @@ for spec in "known-series.vics.json:vics:--not-known" "known-files.txt:plain:--k
   fi
 done
 $L --workspace "$WS" match
+# Series: link builders → clusters with reasons.
+$L --workspace "$WS" series build
+$L --workspace "$WS" series list | head -30
+$L --workspace "$WS" series why 1 | head -20
+$L --workspace "$WS" cameras list
+# Clues: metadata (exiftool), places, video keyframes, text and language (Tesseract).
+$L --workspace "$WS" analyze
 $L --workspace "$WS" status
 echo
-echo "Workspace: $WS  —  try: $L --workspace $WS media list | warnings list | source list"
+echo "Workspace: $WS  —  try: $L --workspace $WS media list | series list | warnings list"
+# The workbench, with demo accounts (passwords printed); Ctrl-C stops it.
+$L --workspace "$WS" serve --demo-accounts --insecure-cookies

@@ -14,6 +14,7 @@ from lodestar.demo.photos import jpeg_bytes, scene
 from lodestar.evidence.service import add_source
 from lodestar.match.local import compute_local_features, features_path, match_local
 from lodestar.match.matching import matches_for
+from lodestar.match.perceptual import similar_to
 from lodestar.store import Media, ProcessingWarning
 from lodestar.workspace import Workspace
 
@@ -84,3 +85,20 @@ def test_undecodable_image_is_a_warning(ws: Workspace, tmp_path: Path) -> None:
         ).all()
     assert warned == [broken]
     assert not features_path(ws.derived, broken).exists()
+
+
+def test_similar_finds_an_outside_crop_pdq_misses(ws: Workspace, tmp_path: Path) -> None:
+    root, files = _evidence(tmp_path / "ev")
+    with ws.store.session() as s:
+        add_source(s, location=root, agency="XX", label="ev", actor="t")
+    ingest(ws, actor="t")
+    original = Image.open(root / "original.jpg")
+    w, h = original.size
+    outside = jpeg_bytes(original.crop((w // 6, 0, w, h - h // 6)).rotate(-4), 85)
+    with ws.store.session() as s:
+        compute_local_features(s, derived=ws.derived, settings=ws.settings, spool_dir=ws.spool)
+        before = similar_to(s, ws.derived, outside)
+    found = {m["sha256"] for m in before["local_media"]}
+    assert _sha(files["original.jpg"]) in found
+    assert _sha(files["other.jpg"]) not in found
+    assert _sha(files["original.jpg"]) not in {m["sha256"] for m in before["near_media"]}

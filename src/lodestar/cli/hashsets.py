@@ -211,6 +211,12 @@ def similar_command(
         )
     for m in out.get("near_media", []):
         console.print(f"  near media {m['sha256']} d={m['distance']}")
+    for m in out.get("local_media", []):
+        console.print(
+            f"  edited copy {m['sha256']} ({m['inliers']} keypoints agree, scale "
+            f"{m['scale']}, rotation {m['rotation_deg']}°)",
+            highlight=False,
+        )
     for v in out.get("near_videos", []):
         console.print(
             f"  near video {v['sha256']} frames matched {v['query_matched']:.0%} / "

@@ -23,7 +23,9 @@ from lodestar.analyze.signals.pdq import (
     decode_for_pdq,
     pdq_dihedral_from_decoded,
 )
+from lodestar.match.features import features_from_bytes
 from lodestar.match.index import PdqIndex
+from lodestar.match.local import feature_index
 from lodestar.match.video import similar_videos
 from lodestar.store import HashSet, HashSetEntry, Match, Media, Signal
 from lodestar.store.bulk import insert_ignore
@@ -138,7 +140,19 @@ def similar_to(
             best[media[sid]] = min(dist, best.get(media[sid], 256))
     out["near_media"] = [{"sha256": k, "distance": d} for k, d in sorted(best.items(), key=_by_d)]
     out["near_entries"] = _near_entries(session, variants, radius)
+    out["local_media"] = _local_matches(session, derived, data)
     return out
+
+
+def _local_matches(session: Session, derived: Path, data: bytes) -> list[dict[str, Any]]:
+    """Workspace images that local features verify as edited copies (crops, small rotations,
+    frames, caption bands) — what PDQ misses."""
+    shas = list(session.scalars(select(Media.sha256).where(Media.kind == "image")))
+    index, order = feature_index(derived, shas)
+    if not len(index):
+        return []
+    query = features_from_bytes(data)
+    return [{"sha256": order[i], **v.as_detail()} for i, v in index.search(query)]
 
 
 def _by_d(item: tuple[Any, int]) -> tuple[int, Any]:
