@@ -30,6 +30,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from lodestar.clues.base import ClueInput, ClueValue, ClueWarning, ExtractResult, clue_extractors
 from lodestar.clues.language import identify, language_clue, to_iso639_1
 
+# Leptonica (under Tesseract) prints harmless "Error in boxClipToRectangle" lines on busy photos;
+# it reads its message level from this variable when it first logs (6 = none).
+os.environ.setdefault("LEPT_MSG_SEVERITY", "6")
+
 DEFAULT_LANGUAGES: tuple[str, ...] = (
     "eng", "por", "spa", "fra", "deu", "nld", "pol", "ron", "swe", "est", "lav", "hrv", "tha",
 )
@@ -180,7 +184,10 @@ class OcrEngine:
         if iterator is None:
             return words
         for it in iterate_level(iterator, RIL.WORD):
-            text = (it.GetUTF8Text(RIL.WORD) or "").strip()
+            try:
+                text = (it.GetUTF8Text(RIL.WORD) or "").strip()
+            except RuntimeError:  # tesserocr raises "No text returned" for an empty word box
+                continue
             conf = float(it.Confidence(RIL.WORD))
             bbox = it.BoundingBox(RIL.WORD)
             if not text or bbox is None or not _keep(text, conf):
