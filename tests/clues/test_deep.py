@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from lodestar.analyze.ingest import ingest
 from lodestar.clues.deep import run_deep_pass
@@ -89,3 +89,22 @@ def test_known_ignorable_media_are_skipped(ws: Workspace, tmp_path: Path) -> Non
 def test_unknown_stage_is_refused(ws: Workspace) -> None:
     with pytest.raises(UserError, match="unknown deep-pass stage"):
         run_deep_pass(ws, actor="t", stages=["palmistry"])
+
+
+def _clue_set(ws: Workspace) -> set[tuple[str, str, str]]:
+    with ws.store.session() as s:
+        return {(c.media_sha256, c.kind, c.text) for c in s.scalars(select(Clue))}
+
+
+def test_worker_pool_gives_the_same_clues_and_cleans_spooled_copies(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    _ingested(ws, tmp_path / "ev")
+    run_deep_pass(ws, actor="t", stages=["metadata"], workers=2)
+    pooled = _clue_set(ws)
+    with ws.store.session() as s:
+        s.execute(delete(Clue))
+        s.execute(delete(ClueRun))
+    run_deep_pass(ws, actor="t", stages=["metadata"], workers=1)
+    assert pooled and _clue_set(ws) == pooled
+    assert not list(ws.spool.iterdir())  # archive members spooled for workers were removed

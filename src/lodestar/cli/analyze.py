@@ -21,6 +21,9 @@ def analyze_command(
         typer.Option(help=f"Stage(s) to run: {', '.join(STAGES)} (default: all)."),
     ] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many media (testing).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default: LODESTAR_WORKERS or cores).")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Extract clues (metadata, places, keyframes, text and language) from unique media.
@@ -41,6 +44,7 @@ def analyze_command(
                 actor=current_actor(),
                 stages=stage,
                 limit=limit,
+                workers=workers,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     out = summary.as_dict()

@@ -12,9 +12,10 @@ through the image extractors (OCR) with their timestamp as the clue's position.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lodestar.analyze.executors import Executor, InlineExecutor, LocalPoolExecutor
 from lodestar.clues.base import (
     ClueExtractor,
     ClueInput,
@@ -32,7 +34,7 @@ from lodestar.clues.base import (
     clue_extractors,
 )
 from lodestar.errors import UserError
-from lodestar.evidence.content import MediaCopy, Unavailable, materialize
+from lodestar.evidence.content import Unavailable, materialize
 from lodestar.store import Clue, ClueRun, HashSet, Match, Media, ProcessingWarning, StageRun
 from lodestar.store.bulk import insert_ignore
 from lodestar.store.models import warning_key
@@ -55,6 +57,7 @@ class DeepPassSummary:
     seconds: dict[str, float] = field(default_factory=dict)  # per stage
     media_per_stage: Counter[str] = field(default_factory=Counter)
     skipped_known: int = 0
+    unavailable: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -93,9 +96,14 @@ def run_deep_pass(
     actor: str,
     stages: Sequence[str] | None = None,
     limit: int | None = None,
+    workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> DeepPassSummary:
-    """Run the chosen stages (default: all) on every media still missing them."""
+    """Run the chosen stages (default: all) on every media still missing them.
+
+    With several workers each process keeps its own extractors (one exiftool process, one
+    Tesseract engine per worker); this process materialises the bytes and writes the results.
+    """
     extractors = extractors_for(stages)
     summary = DeepPassSummary()
     with ws.store.session() as session:
@@ -103,32 +111,126 @@ def run_deep_pass(
         runs = {s: _start_stage(session, s, actor) for s in {e.stage for e in extractors}}
     if limit is not None:
         todo = todo[:limit]
+    workers = workers or ws.settings.workers
+    executor: Executor = (
+        LocalPoolExecutor(workers, in_flight_per_worker=2, chunk=1)
+        if workers > 1 and len(todo) > 1
+        else InlineExecutor()
+    )
+    status = "interrupted"
     try:
         with ws.store.session() as session:
-            copies = materialize(
-                session, [sha for sha, _ in todo], settings=ws.settings, spool_dir=ws.spool
-            )
-            wanted = dict(todo)
-            for done, copy in enumerate(copies, 1):
-                _one(session, copy, wanted[copy.sha256], extractors, ws, summary)
+            tasks = _tasks(session, todo, ws, summary)
+            results = executor.map_unordered(run_task, tasks, on_crash=_crashed)
+            for done, (task, outcomes) in enumerate(results, 1):
+                _store_all(session, task, outcomes, summary)
                 session.commit()  # each media is its own unit: a crash loses at most one
                 if progress is not None:
-                    progress(done, len(todo))
+                    progress(done + summary.unavailable, len(todo))
         status = "done"
-    except KeyboardInterrupt:
-        status = "interrupted"
-        raise
     finally:
+        executor.close()
         with ws.store.session() as session:
             for stage, run_id in runs.items():
                 _finish_stage(session, run_id, stage, summary, status)
         for extractor in extractors:
-            extractor.close()
+            extractor.close()  # the inline executor's extractors live in this process
     return summary
 
 
-def _todo(session: Session, extractors: list[ClueExtractor]) -> tuple[list[tuple[str, str]], int]:
-    """(sha, kind) of media missing at least one chosen extractor, in priority order."""
+@dataclass(frozen=True)
+class DeepTask:
+    """One media for a worker: a readable file and the extractors still to run on it."""
+
+    item: ClueInput
+    extractors: tuple[str, ...]
+    source_id: int
+    path_spec: str
+    temporary: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    extractor: str
+    version: str
+    stage: str
+    result: ExtractResult
+    seconds: float
+
+
+def _tasks(
+    session: Session, todo: list[_Todo], ws: Workspace, summary: DeepPassSummary
+) -> Iterator[DeepTask]:
+    wanted = {t.sha256: t for t in todo}
+    copies = materialize(
+        session, list(wanted), settings=ws.settings, spool_dir=ws.spool, keep_temporary=True
+    )
+    for copy in copies:
+        if isinstance(copy, Unavailable):
+            summary.unavailable += 1
+            _warn(session, copy.sha256, None, copy.sha256, "deep", copy.code, copy.reason, summary)
+            continue
+        media = session.get(Media, copy.sha256)
+        entry = wanted[copy.sha256]
+        item = ClueInput(
+            sha256=copy.sha256,
+            path=copy.path,
+            kind=entry.kind,
+            mime=media.mime if media else None,
+            width=media.width if media else None,
+            height=media.height if media else None,
+            derived=ws.derived,
+        )
+        yield DeepTask(item, entry.extractors, copy.source_id, copy.path_spec, copy.temporary)
+
+
+def run_task(task: DeepTask) -> tuple[DeepTask, list[Outcome]]:
+    """Every chosen extractor on one media (in a worker process or inline)."""
+    _load_extractors()
+    outcomes: list[Outcome] = []
+    keyframes: list[Any] = []
+    for name in task.extractors:
+        extractor = clue_extractors.get(name)
+        started = time.perf_counter()
+        result, frames = _extract(extractor, task.item, keyframes)
+        keyframes = frames or keyframes
+        seconds = time.perf_counter() - started
+        outcomes.append(Outcome(name, extractor.version, extractor.stage, result, seconds))
+    return task, outcomes
+
+
+def _crashed(task: DeepTask) -> tuple[DeepTask, list[Outcome]]:
+    """A worker died (a native crash) on this media even when run alone: a warning, not a run."""
+    warning = ClueWarning("worker_crashed", "an extractor crashed the worker process")
+    return task, [Outcome("", "", "deep", ExtractResult(warnings=[warning]), 0.0)]
+
+
+def _store_all(
+    session: Session, task: DeepTask, outcomes: list[Outcome], summary: DeepPassSummary
+) -> None:
+    try:
+        summary.media += 1
+        for outcome in outcomes:
+            summary.seconds[outcome.stage] = summary.seconds.get(outcome.stage, 0.0) + (
+                outcome.seconds
+            )
+            summary.media_per_stage[outcome.stage] += 1
+            _store(session, task, outcome, summary)
+    finally:
+        if task.temporary:
+            with contextlib.suppress(OSError):
+                task.item.path.unlink()
+
+
+@dataclass(frozen=True)
+class _Todo:
+    sha256: str
+    kind: str
+    extractors: tuple[str, ...]
+
+
+def _todo(session: Session, extractors: list[ClueExtractor]) -> tuple[list[_Todo], int]:
+    """Media missing at least one chosen extractor, with those extractors, in priority order."""
     ignorable = set(
         session.scalars(
             select(Match.media_sha256)
@@ -137,13 +239,6 @@ def _todo(session: Session, extractors: list[ClueExtractor]) -> tuple[list[tuple
         )
     )
     known = set(session.scalars(select(Match.media_sha256).where(Match.set_id.is_not(None))))
-    series_size = dict(
-        session.execute(
-            select(SeriesMember.media_sha256, func.count())
-            .select_from(SeriesMember)
-            .group_by(SeriesMember.media_sha256)
-        ).all()
-    )
     sizes = _series_sizes(session)
     done: dict[str, set[tuple[str, str]]] = {}
     for sha, name, version in session.execute(
@@ -158,11 +253,13 @@ def _todo(session: Session, extractors: list[ClueExtractor]) -> tuple[list[tuple
         if sha in ignorable:
             continue
         have = done.get(sha, set())
-        if all((e.name, e.version) in have for e in extractors if _applies(e, kind)):
-            continue
-        todo.append((sha, kind))
+        missing = tuple(
+            e.name for e in extractors if _applies(e, kind) and (e.name, e.version) not in have
+        )
+        if missing:
+            todo.append(_Todo(sha, kind, missing))
     skipped = sum(1 for sha, _ in media if sha in ignorable)
-    todo.sort(key=lambda t: (t[0] in known, -sizes.get(t[0], series_size.get(t[0], 0)), t[0]))
+    todo.sort(key=lambda t: (t.sha256 in known, -sizes.get(t.sha256, 0), t.sha256))
     return todo, skipped
 
 
@@ -184,49 +281,6 @@ def _applies(extractor: ClueExtractor, kind: str) -> bool:
     # Stages whose extractor takes images also read video keyframes (OCR on frames).
     probe = ClueInput(sha256="", path=Path(), kind=kind)
     return extractor.applies_to(probe) or (kind == "video" and extractor.stage == "ocr")
-
-
-def _one(
-    session: Session,
-    copy: MediaCopy | Unavailable,
-    kind: str,
-    extractors: list[ClueExtractor],
-    ws: Workspace,
-    summary: DeepPassSummary,
-) -> None:
-    if isinstance(copy, Unavailable):
-        _warn(session, copy.sha256, None, copy.sha256, "deep", copy.code, copy.reason, summary)
-        return
-    summary.media += 1
-    media = session.get(Media, copy.sha256)
-    item = ClueInput(
-        sha256=copy.sha256,
-        path=copy.path,
-        kind=kind,
-        mime=media.mime if media else None,
-        width=media.width if media else None,
-        height=media.height if media else None,
-        derived=ws.derived,
-    )
-    done = {
-        (n, v)
-        for n, v in session.execute(
-            select(ClueRun.extractor, ClueRun.extractor_version).where(
-                ClueRun.media_sha256 == copy.sha256
-            )
-        )
-    }
-    keyframes: list[Any] = []
-    for extractor in extractors:
-        if (extractor.name, extractor.version) in done or not _applies(extractor, kind):
-            continue
-        started = time.perf_counter()
-        result, frames = _extract(extractor, item, keyframes)
-        keyframes = frames or keyframes
-        seconds = time.perf_counter() - started
-        summary.seconds[extractor.stage] = summary.seconds.get(extractor.stage, 0.0) + seconds
-        summary.media_per_stage[extractor.stage] += 1
-        _store(session, copy, extractor, result, seconds, summary)
 
 
 def _extract(
@@ -273,42 +327,38 @@ def _ocr_keyframes(
     return out
 
 
-def _store(
-    session: Session,
-    copy: MediaCopy,
-    extractor: ClueExtractor,
-    result: ExtractResult,
-    seconds: float,
-    summary: DeepPassSummary,
-) -> None:
+def _store(session: Session, task: DeepTask, outcome: Outcome, summary: DeepPassSummary) -> None:
     now = datetime.now(UTC)
-    session.add_all(_clue_row(copy.sha256, extractor, clue, now) for clue in result.clues)
+    sha, result = task.item.sha256, outcome.result
+    session.add_all(_clue_row(sha, outcome, clue, now) for clue in result.clues)
     for clue in result.clues:
         summary.clues[clue.kind] += 1
     for warning in result.warnings:
         _warn(
             session,
-            copy.sha256,
-            copy.source_id,
-            copy.path_spec,
-            extractor.stage,
+            sha,
+            task.source_id,
+            task.path_spec,
+            outcome.stage,
             warning.code,
             warning.message,
             summary,
         )
+    if not outcome.extractor:  # the worker crashed: nothing is done, a later run retries
+        return
     status = "done" if not result.warnings else ("partial" if result.clues else "failed")
     insert_ignore(
         session,
         ClueRun,
         [
             {
-                "media_sha256": copy.sha256,
-                "extractor": extractor.name,
-                "extractor_version": extractor.version,
-                "stage": extractor.stage,
+                "media_sha256": sha,
+                "extractor": outcome.extractor,
+                "extractor_version": outcome.version,
+                "stage": outcome.stage,
                 "status": status,
                 "clues": len(result.clues),
-                "seconds": round(seconds, 4),
+                "seconds": round(outcome.seconds, 4),
                 "raw": result.raw,
                 "finished_at": now,
             }
@@ -316,7 +366,7 @@ def _store(
     )
 
 
-def _clue_row(sha: str, extractor: ClueExtractor, clue: ClueValue, now: datetime) -> Clue:
+def _clue_row(sha: str, outcome: Outcome, clue: ClueValue, now: datetime) -> Clue:
     return Clue(
         media_sha256=sha,
         kind=clue.kind,
@@ -324,9 +374,9 @@ def _clue_row(sha: str, extractor: ClueExtractor, clue: ClueValue, now: datetime
         text=clue.text,
         confidence=clue.confidence,
         position=clue.position,
-        stage=extractor.stage,
-        extractor=extractor.name,
-        extractor_version=extractor.version,
+        stage=outcome.stage,
+        extractor=outcome.extractor,
+        extractor_version=outcome.version,
         created_at=now,
     )
 

@@ -53,11 +53,18 @@ class _Occurrence:
 
 
 def materialize(
-    session: Session, shas: Iterable[str], *, settings: Settings, spool_dir: Path
+    session: Session,
+    shas: Iterable[str],
+    *,
+    settings: Settings,
+    spool_dir: Path,
+    keep_temporary: bool = False,
 ) -> Iterator[MediaCopy | Unavailable]:
     """One :class:`MediaCopy` (or :class:`Unavailable`) per media, folder copies first.
 
-    A temporary copy lives until the next item is requested (or the generator is closed).
+    A temporary copy lives until the next item is requested (or the generator is closed) —
+    unless ``keep_temporary``: then the consumer owns it and deletes it when done (a worker
+    pool still reading it).
     """
     wanted = list(dict.fromkeys(shas))
     sizes = dict(
@@ -83,7 +90,9 @@ def materialize(
             for o in occurrences[sha]
             if o.source_id == source_id
         )
-        yield from _archive_copies(source_id, location, container, specs, settings, spool_dir)
+        yield from _archive_copies(
+            source_id, location, container, specs, settings, spool_dir, keep_temporary
+        )
 
 
 def _occurrences(session: Session, shas: list[str]) -> dict[str, list[_Occurrence]]:
@@ -129,6 +138,7 @@ def _archive_copies(
     specs: dict[str, str],
     settings: Settings,
     spool_dir: Path,
+    keep: bool,
 ) -> Iterator[MediaCopy | Unavailable]:
     path = Path(location) / container if container else Path(location)
     delivered: set[str] = set()
@@ -159,14 +169,14 @@ def _archive_copies(
                 continue
             sha = specs[entry.path_spec]
             delivered.add(sha)
-            yield from _spooled(entry, sha, source_id, spool_dir)
+            yield from _spooled(entry, sha, source_id, spool_dir, keep)
     for sha in specs.values():
         if sha not in delivered:
             yield Unavailable(sha, "content_missing", f"member no longer found in {path}")
 
 
 def _spooled(
-    entry: EvidenceEntry, sha: str, source_id: int, spool_dir: Path
+    entry: EvidenceEntry, sha: str, source_id: int, spool_dir: Path, keep: bool
 ) -> Iterator[MediaCopy | Unavailable]:
     if entry.local_path is not None:
         tmp = Path(entry.local_path)
@@ -176,15 +186,18 @@ def _spooled(
         with os.fdopen(fd, "wb") as out:
             out.write(entry.data or b"")
         tmp = Path(name)
+    handed_over = False
     try:
         if _sha256(tmp) != sha:
             reason = f"{entry.path_spec} no longer has these bytes"
             yield Unavailable(sha, "content_changed", reason)
         else:
+            handed_over = keep
             yield MediaCopy(sha, tmp, source_id, entry.path_spec, temporary=True)
     finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if not handed_over:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
 def _sha256(path: Path) -> str:
