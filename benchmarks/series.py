@@ -14,7 +14,12 @@ Pairwise: a pair of media is "predicted together" when the grouping puts them in
 and "truly together" when truth gives them the same series. Media a grouping leaves out are
 simply in no pair. A media in several folders: its folder groups are joined (union).
 
-Usage: python benchmarks/series.py [--scale small] [--seed 7] [--keep WS_DIR]
+Also: the same series from the stored links of builder subsets (with/without scene links,
+with/without PRNU); PRNU right-camera-first rate and false links; and the cost per added
+image of the scene links' shortlist as the collection grows (synthetic features).
+
+Usage: python benchmarks/series.py [--scale small] [--seed 7] [--keep WS_DIR | --reuse WS_DIR]
+       [--cost-sizes 1000,10000,50000] [--cost-only]
 """
 
 from __future__ import annotations
@@ -43,8 +48,13 @@ def lodestar(*args: str, ws: Path | None = None) -> str:
 
 
 def corpus(scale: str, seed: int) -> Path:
+    from lodestar.demo import GENERATOR_VERSION
+
     out = CACHE / f"series-{scale}-{seed}"
-    if not (out / "truth.json").exists():
+    truth = out / "truth.json"
+    if not truth.exists() or json.loads(truth.read_text()).get("generator_version") != (
+        GENERATOR_VERSION
+    ):
         lodestar("demo", "corpus", str(out), "--seed", str(seed), "--scale", scale)
     return out
 
@@ -157,6 +167,138 @@ def pdq_groups(ws: Path) -> list[set[str]]:
     return _components(pairs)
 
 
+ALL_KINDS = (
+    "near-dup",
+    "video-frame",
+    "scene",
+    "video-scene",
+    "known-series",
+    "camera",
+    "time-burst",
+    "folder",
+    "prnu",
+)
+BUILDER_SETS = {
+    "all builders": ALL_KINDS,
+    "without scene + video-scene": tuple(k for k in ALL_KINDS if k not in ("scene", "video-scene")),
+    "without prnu": tuple(k for k in ALL_KINDS if k != "prnu"),
+    "without scene, video-scene, prnu": tuple(
+        k for k in ALL_KINDS if k not in ("scene", "video-scene", "prnu")
+    ),
+}
+
+
+def builder_set_groups(ws: Path, kinds: tuple[str, ...]) -> list[set[str]]:
+    """Series from the stored links of ``kinds`` only (the same clustering as a build)."""
+    from lodestar.series.cluster import cluster
+    from lodestar.series.service import stored_links
+    from lodestar.workspace import open_workspace
+
+    w = open_workspace(ws)
+    try:
+        with w.store.session() as s:
+            links = [x for x in stored_links(s) if x.kind in kinds]
+    finally:
+        w.close()
+    return [set(m) for m in cluster(links).members.values()]
+
+
+def prnu_check(ws: Path, op: Path) -> dict[str, float]:
+    """Every no-serial image of a fingerprinted size scored against ALL body fingerprints."""
+    from lodestar.series import prnu_links as P
+    from lodestar.series.context import build_context
+    from lodestar.series.prnu import match_image
+    from lodestar.workspace import open_workspace
+
+    truth = json.loads((op / "truth.json").read_text())
+    camera = {f["sha256"]: f.get("camera") for f in truth["files"] if f.get("sha256")}
+    w = open_workspace(ws)
+    stats: dict[str, float] = {
+        "queried": 0,
+        "with a truth camera": 0,
+        "right camera first": 0,
+        "linked": 0,
+        "linked right": 0,
+        "false links": 0,
+        "fingerprints": 0,
+    }
+    try:
+        with w.store.session() as s:
+            ctx = build_context(s)
+            assert ctx is not None
+            shots = P._shots(s)
+            prints = P.body_prints(s, ctx, shots)
+            stats["fingerprints"] = sum(len(v) for v in prints.values())
+            queries = P._candidates(shots, prints)
+            crops = P._crops(s, ctx, [q.sha256 for q in queries])
+            for q in queries:
+                got = crops.get(q.sha256)
+                if got is None:
+                    continue
+                bps = prints[q.size]
+                scores = match_image(got.pixels, [b.fingerprint for b in bps], None, size=q.size)
+                serial = {b.fingerprint.id: b.body.serial for b in bps}
+                stats["queried"] += 1
+                right = camera.get(q.sha256)
+                stats["with a truth camera"] += right is not None
+                stats["right camera first"] += serial[scores[0][0]] == right
+                for fid, pce in scores:
+                    if pce >= P.PCE_THRESHOLD:
+                        stats["linked"] += 1
+                        stats["linked right"] += serial[fid] == right
+                        stats["false links"] += serial[fid] != right
+    finally:
+        w.close()
+    return stats
+
+
+def scene_cost(sizes: tuple[int, ...], per_image: int, queries: int, brute_max: int) -> None:
+    """Time per added image: shortlist one new image (planted copy) in an index of N images."""
+    import numpy as np
+
+    from lodestar.match.features import FeatureIndex, LocalFeatures, verify
+
+    rng = np.random.default_rng(3)
+    xy_all = rng.uniform(0, 640, (max(sizes), per_image, 2)).astype(np.float32)
+    desc_all = rng.integers(0, 256, (max(sizes), per_image, 32), dtype=np.uint8)
+    check = np.zeros((240, 320), np.uint8)
+
+    def feats(i: int, flip: float = 0.0) -> LocalFeatures:
+        d = desc_all[i].copy()
+        if flip:
+            bits = np.unpackbits(d, axis=1)
+            bits ^= (rng.random(bits.shape) < flip).astype(np.uint8)
+            d = np.packbits(bits, axis=1)
+        return LocalFeatures(xy_all[i], d, (640, 480), check)
+
+    print(
+        f"scene links: cost per added image (synthetic: {per_image} random ORB-like "
+        f"descriptors per image; the added image is a planted copy with 5 % of bits flipped)"
+    )
+    print(
+        f"{'images':>8} {'index (s)':>9} {'shortlist ms/img':>16} {'found':>6} "
+        f"{'all-pairs verify ms/img':>24}"
+    )
+    for n in sizes:
+        t = time.perf_counter()
+        index = FeatureIndex()
+        for i in range(n):
+            index.add(i, feats(i))
+        built = time.perf_counter() - t
+        picks = rng.choice(n, size=queries, replace=False)
+        t = time.perf_counter()
+        found = sum(int(p) in index.shortlist(feats(int(p), 0.05)) for p in picks)
+        per = (time.perf_counter() - t) / queries * 1000
+        brute = "—"
+        if n <= brute_max:
+            q = feats(int(picks[0]), 0.05)
+            t = time.perf_counter()
+            for i in range(n):
+                verify(q, index._features[i])
+            brute = f"{(time.perf_counter() - t) * 1000:.0f}"
+        print(f"{n:>8} {built:9.1f} {per:16.1f} {found:>3}/{queries:<2} {brute:>24}")
+
+
 def score(groups: list[set[str]], truth: dict[str, str]) -> dict[str, float]:
     label: dict[str, int] = {}
     for i, g in enumerate(groups):
@@ -183,13 +325,21 @@ def main() -> None:
     parser.add_argument("--scale", default="small")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="Keep the workspace in this directory.")
+    parser.add_argument("--reuse", type=Path, help="Score a kept workspace (no pipeline run).")
+    parser.add_argument("--cost-sizes", default="1000,10000,50000")
+    parser.add_argument("--cost-descriptors", type=int, default=100)
+    parser.add_argument("--cost-only", action="store_true")
     args = parser.parse_args()
+    sizes = tuple(int(x) for x in args.cost_sizes.split(",") if x)
+    if args.cost_only:
+        scene_cost(sizes, args.cost_descriptors, 20, 10000)
+        return
     op = corpus(args.scale, args.seed)
-    ws = args.keep or Path(tempfile.mkdtemp(prefix="lodestar-series-bench-"))
+    ws = args.reuse or args.keep or Path(tempfile.mkdtemp(prefix="lodestar-series-bench-"))
     if ws.exists() and args.keep:
         shutil.rmtree(ws)
     try:
-        timings = pipeline(op, ws)
+        timings = {} if args.reuse else pipeline(op, ws)
         truth = truth_series(op)
         ours = lodestar_groups(ws)
         missed = missed_by_variant(op, ours)
@@ -198,8 +348,11 @@ def main() -> None:
             "baseline: group by folder": score(folder_groups(ws), truth),
             "baseline: PDQ near-dups only": score(pdq_groups(ws), truth),
         }
+        for name, kinds in list(BUILDER_SETS.items())[1:]:
+            rows[f"links: {name}"] = score(builder_set_groups(ws, kinds), truth)
+        prnu = prnu_check(ws, op)
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             shutil.rmtree(ws, ignore_errors=True)
     n_series = len(set(truth.values()))
     print(f"corpus {op.name}: {len(truth)} media in {n_series} truth series")
@@ -213,6 +366,12 @@ def main() -> None:
         + (", ".join(f"{k} {v}" for k, v in missed.items()) or "none")
     )
     print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+    print(
+        "PRNU (images without a serial, of a fingerprinted frame size, vs every body's "
+        "fingerprint): " + ", ".join(f"{k} {v}" for k, v in prnu.items())
+    )
+    if sizes:
+        scene_cost(sizes, args.cost_descriptors, 20, 10000)
 
 
 if __name__ == "__main__":

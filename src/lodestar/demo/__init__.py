@@ -6,4 +6,4 @@ seized collections plus ``truth.json`` describing every file it wrote.
 
 from __future__ import annotations
 
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"

@@ -18,6 +18,7 @@ from lodestar.demo.exif import ExifInfo, build_exif
 from lodestar.demo.jobs import DerivedJob, SeriesJob, ShotJob
 from lodestar.demo.layout import ARCHIVE_SEP, disk_path
 from lodestar.demo.scenes import draw_scene, master_size, render_frame
+from lodestar.demo.sensor import sensed
 from lodestar.demo.video import encode_pan
 
 STAGING = ".staging"
@@ -67,6 +68,15 @@ def _stored(upright: Image.Image, orientation: int) -> Image.Image:
     return upright
 
 
+def _upright(stored: Image.Image, orientation: int) -> Image.Image:
+    """Undo :func:`_stored`: what the viewer shows of the pixels the sensor recorded."""
+    if orientation == 6:
+        return stored.transpose(Image.Transpose.ROTATE_270)
+    if orientation == 8:
+        return stored.transpose(Image.Transpose.ROTATE_90)
+    return stored
+
+
 def _exif_for(info: ExifInfo, img: Image.Image, orientation: int | None = None) -> bytes:
     info = replace(info, width=img.width, height=img.height,
                    orientation=info.orientation if orientation is None else orientation)
@@ -102,8 +112,11 @@ def produce_series(job: SeriesJob, out: str) -> list[Produced]:
     for d in job.derived:
         by_shot.setdefault(d.shot, []).append(d)
     for shot in job.shots:
-        upright = render_frame(master, shot.move, series.size)
-        stored = _stored(upright, shot.exif.orientation)
+        rendered = render_frame(master, shot.move, series.size)
+        # The sensor's noise pattern lies in stored pixel order (PRNU benchmarks need it there);
+        # the copies made "later" (crops, overlays…) start from the sensed, upright picture.
+        stored = sensed(_stored(rendered, shot.exif.orientation), series.camera.serial)
+        upright = _upright(stored, shot.exif.orientation)
         data = variants.encode_jpeg(stored, shot.quality, build_exif(shot.exif))
         produced.append(write_file(root, shot.path, data, shot.mtime))
         for d in by_shot.get(shot.index, []):

@@ -8,7 +8,9 @@ so tests and benchmarks of :mod:`lodestar.series.prnu` have ground truth for fre
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 import numpy as np
 from PIL import Image
@@ -67,3 +69,20 @@ def sensor_shots(
     for s in scene_seeds:
         picture = scene(s, size, grain=0)  # the sensor adds its own noise
         yield apply_sensor(picture, k, seed=camera * 1_000_003 + s, jpeg_quality=jpeg_quality)
+
+
+@lru_cache(maxsize=4)
+def _camera_pattern(serial: str, shape: tuple[int, int]) -> np.ndarray:
+    return sensor_pattern(zlib.crc32(serial.encode()), shape)
+
+
+def sensed(img: Image.Image, serial: str) -> Image.Image:
+    """``img`` (stored pixel order) with the PRNU pattern of camera ``serial``: I·(1 + K).
+
+    Only the multiplicative pattern, no per-shot noise: the demo corpus must stay quick to make
+    (the renders' own texture and JPEG do the rest); :func:`apply_sensor` is the full model.
+    """
+    arr = np.asarray(img.convert("RGB"), dtype=np.float32)
+    k = _camera_pattern(serial, arr.shape[:2])
+    arr *= 1.0 + k[:, :, None]
+    return Image.fromarray(np.clip(np.rint(arr), 0, 255).astype(np.uint8), "RGB")

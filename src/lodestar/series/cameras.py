@@ -1,7 +1,9 @@
 """Camera bodies found in the workspace and the series they link.
 
-Bodies are identified by make + model + body serial from metadata. PRNU sensor fingerprints
-(:mod:`lodestar.series.prnu`) will add bodies found by sensor noise (``found_by: "prnu"``).
+Bodies are identified by make + model + body serial from metadata (``found_by: "serial"``).
+PRNU links (:mod:`lodestar.series.prnu_links`) tie images without a serial to a body by its
+sensor noise; such a body is listed with ``found_by: "serial+prnu"`` and ``prnu_media`` (the
+images PRNU found, with their PCE), and their series are counted among the body's.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lodestar.series.camera import bodies
+from lodestar.series.prnu_links import prnu_bodies
 from lodestar.store import SeriesMember
 
 
@@ -20,21 +23,25 @@ def list_cameras(session: Session) -> list[dict[str, Any]]:
     series_of = dict(
         session.execute(select(SeriesMember.media_sha256, SeriesMember.series_id)).all()
     )
+    by_prnu = {(b["make"], b["model"], b["serial"]): b["images"] for b in prnu_bodies(session)}
     out: list[dict[str, Any]] = []
     for body, shots in sorted(bodies(session).items()):
         if not body.serial:
             continue
         times = [t for t, _ in shots if t is not None]
-        series = sorted({series_of[sha] for _, sha in shots if sha in series_of})
+        found = by_prnu.get((body.make, body.model, body.serial), {})
+        mine = [sha for _, sha in shots] + sorted(set(found) - {sha for _, sha in shots})
+        series = sorted({series_of[sha] for sha in mine if sha in series_of})
         out.append(
             body.as_dict()
             | {
-                "found_by": "serial",
-                "media": len(shots),
+                "found_by": "serial+prnu" if found else "serial",
+                "prnu_media": found,
+                "media": len(mine),
                 "first_capture": min(times).isoformat() if times else None,
                 "last_capture": max(times).isoformat() if times else None,
                 "series": series,
-                "media_sha256": [sha for _, sha in shots],
+                "media_sha256": mine,
             }
         )
     return out

@@ -8,6 +8,9 @@ from lodestar.series.folder import folder_links
 from lodestar.series.keyframe import video_frame_links
 from lodestar.series.known import known_series_links
 from lodestar.series.neardup import near_dup_links
+from lodestar.series.prnu_links import prnu_links
+from lodestar.series.scene import scene_links
+from lodestar.series.video_scene import video_scene_links
 
 BUILTIN: tuple[LinkBuilder, ...] = (
     near_dup_links,
@@ -17,6 +20,10 @@ BUILTIN: tuple[LinkBuilder, ...] = (
     time_burst_links,
     folder_links,
 )
+# Builders that read derived artifacts or evidence (local features, keyframes, PRNU); registered
+# like the others. Their conformance tests live in tests/series/test_scene.py and
+# test_prnu_links.py, outside test_links.py's listing of BUILTIN.
+ARTIFACT_BUILDERS: tuple[LinkBuilder, ...] = (scene_links, video_scene_links, prnu_links)
 
 
 def all_builders(names: list[str] | None = None) -> list[LinkBuilder]:
