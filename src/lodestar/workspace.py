@@ -45,6 +45,7 @@ def open_workspace(root: Path | None = None, *, settings: Settings | None = None
         (root / sub).mkdir(parents=True, exist_ok=True)
     url = settings.db_url or f"sqlite:///{root / DB_NAME}"
     store = Store(url)
+    store.session_info["workspace_root"] = str(root)
     store.migrate()
     return Workspace(root=root, store=store, settings=settings)
 

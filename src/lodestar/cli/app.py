@@ -43,6 +43,12 @@ app.command("ingest")(ingest.ingest_command)
 app.command("status")(ingest.status_command)
 # Stage command groups (each stage adds its own lines below its marker).
 # [clues]
+from lodestar.cli import clues as clues_cli  # noqa: E402
+
+app.add_typer(clues_cli.clues_app, name="clues")
+app.add_typer(clues_cli.search_app, name="search")
+app.command("places")(clues_cli.places_command)
+app.command("jurisdiction")(clues_cli.jurisdiction_command)
 # [series]
 from lodestar.cli import series as series_cli  # noqa: E402
 
@@ -61,6 +67,11 @@ from lodestar.cli import analyze as analyze_cli  # noqa: E402
 app.command("analyze")(analyze_cli.analyze_command)
 app.command("stages")(analyze_cli.stages_command)
 # [leads]
+from lodestar.cli import leads as leads_cli  # noqa: E402
+
+app.add_typer(leads_cli.app, name="leads")
+app.command("report")(leads_cli.report_command)
+app.command("crop")(leads_cli.crop_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -234,6 +234,17 @@ def serve_command(
         uvicorn.run(app, host=host, port=port, log_level="info")
 
 
+@users_app.command("demo-accounts")
+def demo_accounts_command(as_json: JsonFlag = False) -> None:
+    """Demo only: one account per role (fresh passwords, printed); agencies from the sources."""
+    with workspace() as ws:
+        accounts = _demo_accounts(ws)
+    if as_json:
+        emit_json([{"user": u, "role": r, "agency": a, "password": p} for u, r, a, p in accounts])
+    else:
+        _print_demo_accounts(accounts)
+
+
 def _demo_accounts(ws: object) -> list[tuple[str, str, str | None, str]]:
     """Agencies from the sources' codes, one user per role; passwords reset on every call."""
     from lodestar.review.auth import hash_password

@@ -1,6 +1,10 @@
 """The workspace store: models, sessions, migrations."""
 
-from lodestar.store import people_models  # noqa: F401  (review-stage tables)
+from lodestar.store import (
+    collab_models,  # noqa: F401  (series collaboration tables)
+    lead_models,  # noqa: F401  (leads-stage tables)
+    people_models,  # noqa: F401  (review-stage tables)
+)
 from lodestar.store.clue_models import Clue, ClueRun, StageRun
 from lodestar.store.db import Store
 from lodestar.store.models import (

@@ -60,6 +60,9 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Copied into every session's ``info`` (e.g. the workspace root, which a PostgreSQL URL
+        # cannot tell, for stages that read derived artifacts).
+        self.session_info: dict[str, str] = {}
 
     def migrate(self) -> None:
         migrate(self.engine)
@@ -68,6 +71,7 @@ class Store:
     def session(self) -> Iterator[Session]:
         """A unit of work committed at the boundary (the caller's block), rolled back on error."""
         with self._sessions() as session:
+            session.info.update(self.session_info)
             try:
                 yield session
                 session.commit()

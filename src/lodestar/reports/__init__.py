@@ -1,0 +1,1 @@
+"""Operation reports: the operation's figures, live from the store, as JSON and PDF."""
