@@ -32,8 +32,23 @@ $L --workspace "$WS" series why 1 | head -20
 $L --workspace "$WS" cameras list
 # Clues: metadata (exiftool), places, video keyframes, text and language (Tesseract).
 $L --workspace "$WS" analyze
+$L --workspace "$WS" jurisdiction --series 1 | head -12
+# A lead: an analyst drafts it for series 1 towards the top country candidate, the coordinator
+# reviews it (a second person), packages it (signed ZIP) and anyone can verify it.
+$L --workspace "$WS" users demo-accounts --json >/dev/null
+if ! $L --workspace "$WS" leads list --json | grep -q '"id"'; then
+  cc=$($L --workspace "$WS" jurisdiction --series 1 --json \
+    | "$(dirname "$L")/python" -c 'import json, sys; print(json.load(sys.stdin)[0]["country_code"])')
+  $L --workspace "$WS" leads create --series 1 --country "$cc" --as demo-analyst \
+    --summary "Room with printed signs; see clues and country reasoning." --json >/dev/null
+  $L --workspace "$WS" leads review 1 --as demo-coordinator
+fi
+$L --workspace "$WS" leads package 1 --out "$WS/lead-1.zip" --as demo-coordinator
+$L --workspace "$WS" leads key export --out "$WS/lead-signing-public.pem" --as demo-coordinator
+$L --workspace "$WS" leads verify "$WS/lead-1.zip" --public-key "$WS/lead-signing-public.pem"
+$L --workspace "$WS" report
 $L --workspace "$WS" status
 echo
-echo "Workspace: $WS  —  try: $L --workspace $WS media list | series list | warnings list"
+echo "Workspace: $WS  —  try: $L --workspace $WS media list | series list | leads list | audit verify"
 # The workbench, with demo accounts (passwords printed); Ctrl-C stops it.
 $L --workspace "$WS" serve --demo-accounts --insecure-cookies
