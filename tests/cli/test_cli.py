@@ -9,19 +9,10 @@ from typing import Any
 import pytest
 import typer
 
-from lodestar.cli.app import app, main
+from lodestar.cli.app import app
 from lodestar.errors import ExitCode
 
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    parsed = json.loads(out) if out.strip().startswith(("{", "[")) else out
-    return code, parsed, err
+from .runner import run
 
 
 @pytest.fixture

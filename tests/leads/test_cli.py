@@ -5,26 +5,14 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from lodestar.cli.app import main
 from lodestar.errors import ExitCode
 from lodestar.workspace import Workspace
 
+from ..cli.runner import run
 from .operation import Op, build_operation
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    parsed = json.loads(out) if out.strip().startswith(("{", "[")) else out
-    return code, parsed, err
 
 
 @pytest.fixture

@@ -18,24 +18,16 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lodestar.analyze.signals.pdq import DIHEDRAL_NAMES, QUALITY_THRESHOLD
+from lodestar.analyze.signals.pdq import DIHEDRAL_NAMES, DIHEDRAL_OPS, QUALITY_THRESHOLD
 from lodestar.match.index import PdqIndex
 from lodestar.series.base import Link, link_builders, only_touching
 from lodestar.store import Match, Media, Signal
 
 DIHEDRAL_RADIUS = 36
-# (transpose, negate odd rows, negate odd columns) per DIHEDRAL_NAMES entry, found by hashing
-# the demo scenes' 8 transformed images and picking the hash operation closest to each.
-_HASH_OPS: tuple[tuple[bool, bool, bool], ...] = (
-    (False, False, False),
-    (True, True, False),
-    (False, True, True),
-    (True, False, True),
-    (False, True, False),
-    (False, False, True),
-    (True, False, False),
-    (True, True, True),
-)
+# The image operations of the PDQ dihedral variants, applied to the hash's DCT instead: a
+# transposed image transposes the DCT, a mirrored one negates its odd rows/columns (checked on
+# the demo scenes' 8 transformed images).
+_HASH_OPS = DIHEDRAL_OPS
 _I, _J = np.indices((16, 16))
 
 

@@ -160,7 +160,7 @@ def _as_rgb(arr: np.ndarray) -> np.ndarray:
 # (transpose, mirror rows, mirror columns) for DIHEDRAL_NAMES, in Meta's order: rotate90 is
 # PIL's ROTATE_90 (counter-clockwise), flip_x mirrors top/bottom, flip_y left/right,
 # flip_plus1 is TRANSPOSE and flip_minus1 TRANSVERSE.
-_DIHEDRAL_OPS = (
+DIHEDRAL_OPS: tuple[tuple[bool, bool, bool], ...] = (
     (False, False, False),
     (True, True, False),
     (False, True, True),
@@ -218,7 +218,7 @@ def _pdq_of_reduced(
     hashes: list[str] = []
     quality = 0
     for n, (transpose, flip_rows, flip_cols) in enumerate(
-        _DIHEDRAL_OPS if dihedral else _DIHEDRAL_OPS[:1]
+        DIHEDRAL_OPS if dihedral else DIHEDRAL_OPS[:1]
     ):
         arr, hw = (base.T, full_hw[::-1]) if transpose else (base, full_hw)
         if flip_rows:
