@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import text
 
 from lodestar.audit import append_event, event_hash, head, verify_chain
@@ -61,7 +63,7 @@ def test_inserted_event_is_caught(ws: Workspace) -> None:
             session.execute(
                 text("UPDATE audit_events SET id = :n WHERE id = :i"), {"n": i + 100, "i": i}
             )
-        fields = {
+        fields: dict[str, Any] = {
             "at": "2026-01-01T00:00:00.000000Z",
             "actor": "intruder",
             "user_id": None,

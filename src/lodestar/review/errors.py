@@ -17,6 +17,12 @@ class CsrfFailed(LodestarError):
     code = "csrf_failed"
 
 
+class Conflict(LodestarError):
+    """Someone else holds what you asked for (a series assigned to another analyst)."""
+
+    code = "conflict"
+
+
 class RateLimited(LodestarError):
     code = "rate_limited"
 
@@ -30,6 +36,7 @@ def http_status(exc: LodestarError) -> int:
         (Unauthenticated, 401),
         (Forbidden, 403),
         (CsrfFailed, 403),
+        (Conflict, 409),
         (RateLimited, 429),
         (NotFound, 404),
         (UserError, 400),

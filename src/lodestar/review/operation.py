@@ -14,7 +14,17 @@ from sqlalchemy.orm import Session
 from lodestar.analyze.queries import media_as_dict
 from lodestar.errors import NotFound, UserError
 from lodestar.match.matching import matches_for
-from lodestar.store import HashSet, HashSetEntry, Item, Match, Media, ProcessingWarning, Source
+from lodestar.store import (
+    HashSet,
+    HashSetEntry,
+    Item,
+    Match,
+    Media,
+    MediaLink,
+    ProcessingWarning,
+    SeriesMember,
+    Source,
+)
 
 HASH_KINDS = {32: "md5", 40: "sha1", 64: "sha256"}
 
@@ -134,3 +144,41 @@ def search_hash(session: Session, *, value: str, scope: str | None) -> dict[str,
         for e, name in entries
     ]
     return {"kind": kind, "value": value, "media": media, "known": known}
+
+
+def similar_media(session: Session, *, sha256: str, scope: str | None) -> list[dict[str, Any]]:
+    """Media linked to this one (near-duplicate, same scene, camera, folder …), best first,
+    merged with perceptual near-duplicate matches; only media the caller may see."""
+    media = get_visible_media(session, sha256=sha256, scope=scope)
+    best: dict[str, dict[str, Any]] = {}
+    links = session.scalars(
+        select(MediaLink).where(
+            (MediaLink.a_sha256 == media.sha256) | (MediaLink.b_sha256 == media.sha256)
+        )
+    )
+    for link in links:
+        other = link.b_sha256 if link.a_sha256 == media.sha256 else link.a_sha256
+        entry = best.setdefault(other, {"sha256": other, "score": 0.0, "why": []})
+        entry["score"] = max(entry["score"], link.score)
+        entry["why"].append(f"{link.kind} ({link.strength}, {link.score:.2f})")
+    for m in matches_for(session, media.sha256):
+        near = m.get("other_sha256")
+        if near:
+            entry = best.setdefault(near, {"sha256": near, "score": 0.0, "why": []})
+            entry["score"] = max(entry["score"], 1.0)
+            entry["why"].append(f"{m['method']} distance {m['distance']}")
+    rows = [
+        e
+        for e in best.values()
+        if scope is None or visible(session, sha256=e["sha256"], scope=scope)
+    ]
+    series = dict(
+        session.execute(
+            select(SeriesMember.media_sha256, SeriesMember.series_id).where(
+                SeriesMember.media_sha256.in_([r["sha256"] for r in rows])
+            )
+        ).all()
+    )
+    for r in rows:
+        r["series_id"] = series.get(r["sha256"])
+    return sorted(rows, key=lambda r: (-r["score"], r["sha256"]))[:100]

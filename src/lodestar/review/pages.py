@@ -14,9 +14,13 @@ from lodestar.review.policy import allowed
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
-# (label, path, permission). Series pages (next half) add ("Series", "/series", …) here.
+# (label, path, permission)
 NAV: list[tuple[str, str, str]] = [
     ("Operation", "/", "operation.view"),
+    ("Series", "/series", "series.view"),
+    ("Map", "/map", "map.view"),
+    ("Leads", "/leads", "lead.view"),
+    ("Report", "/report", "report.view"),
     ("Search", "/search", "search"),
     ("Audit", "/audit", "audit.view"),
     ("My wellness", "/wellness", "wellness.self"),

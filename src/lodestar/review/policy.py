@@ -11,6 +11,7 @@ from lodestar.review.auth import Principal
 from lodestar.review.errors import Forbidden
 
 MEDIA_ROLES = frozenset({"coordinator", "analyst", "liaison"})
+WORKERS = frozenset({"coordinator", "analyst"})
 PERMISSIONS: dict[str, frozenset[str]] = {
     "operation.view": frozenset({"coordinator", "analyst", "liaison", "auditor"}),
     "media.view": MEDIA_ROLES,
@@ -20,6 +21,23 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "wellness.limits": frozenset({"coordinator"}),
     "audit.view": frozenset({"coordinator", "auditor"}),
     "people.view": frozenset({"coordinator"}),
+    # Series: liaisons read the series of their agency's media; analysts and coordinators
+    # work them (claim, notes, tags, priority); only coordinators hand them to someone else.
+    "series.view": MEDIA_ROLES,
+    "series.work": WORKERS,
+    "series.assign": frozenset({"coordinator"}),
+    "map.view": MEDIA_ROLES,
+    # Leads, the operation report and object crops: the same table as lodestar.leads.actors
+    # (the services check it again; a test keeps the two equal). Liaisons see only leads sent
+    # to their agency (the services scope that); reviewing needs a second person.
+    "lead.view": frozenset({"coordinator", "analyst", "liaison", "auditor"}),
+    "lead.edit": WORKERS,
+    "lead.review": WORKERS,
+    "lead.send": WORKERS,
+    "lead.package": WORKERS,
+    "lead.respond": MEDIA_ROLES,
+    "crop.export": WORKERS,
+    "report.view": frozenset({"coordinator", "analyst", "auditor"}),
 }
 
 

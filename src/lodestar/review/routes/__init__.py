@@ -1,13 +1,23 @@
-"""Routers, one module per domain (pages and their /api twins side by side).
-
-The series pages (next half, ``lodestar.series`` read-side) add their router to ROUTERS.
-"""
+"""Routers, one module per domain (pages and their /api twins side by side)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lodestar.review.routes import audit, media, operation, people, session, wellness
+from lodestar.review.routes import (
+    audit,
+    crops,
+    lead_files,
+    leads,
+    media,
+    operation,
+    people,
+    places,
+    report,
+    series,
+    session,
+    wellness,
+)
 
 ROUTERS: list[APIRouter] = [
     session.router,
@@ -16,5 +26,10 @@ ROUTERS: list[APIRouter] = [
     wellness.router,
     audit.router,
     people.router,
-    # series.router — next half
+    series.router,
+    places.router,
+    lead_files.router,  # before leads: /leads/verify is not /leads/{lead_id}
+    leads.router,
+    report.router,
+    crops.router,
 ]
