@@ -36,6 +36,21 @@ needs_chromium = pytest.mark.skipif(
 )
 
 
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+
+
+def snap(page: Any, request: pytest.FixtureRequest, step: str) -> Path:
+    """A full-page screenshot for a reviewer: test-output/screenshots/<test>/<step>.png."""
+    folder = SCREENSHOTS / "".join(
+        c if c.isalnum() or c in "-_." else "_" for c in request.node.name
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{step}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 1000, f"empty screenshot {path}"
+    return path
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

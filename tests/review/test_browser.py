@@ -13,7 +13,7 @@ import pytest
 from lodestar.store.collab_models import SeriesNote
 from lodestar.store.people_models import AuditEvent
 
-from .browser import launch, needs_chromium, same_origin_page, serve, sign_in, sign_out
+from .browser import launch, needs_chromium, same_origin_page, serve, sign_in, sign_out, snap
 from .conftest import AGENCY_A, Operation
 
 pytestmark = needs_chromium
@@ -25,7 +25,9 @@ def server(op: Operation) -> Iterator[str]:
         yield origin
 
 
-def test_login_open_series_reveal_note_logout(op: Operation, server: str) -> None:
+def test_login_open_series_reveal_note_logout(
+    op: Operation, server: str, request: pytest.FixtureRequest
+) -> None:
     from playwright.sync_api import sync_playwright
 
     sha, series_id = op.media[AGENCY_A], op.series[AGENCY_A]
@@ -41,16 +43,19 @@ def test_login_open_series_reveal_note_logout(op: Operation, server: str) -> Non
             page.wait_for_url(f"{server}/series/{series_id}")
             figure = f"#fig-{sha[:16]}"
             assert page.get_attribute(f"{figure} img", "src") == f"/api/media/{sha}/thumb"
+            snap(page, request, "1-series-blurred")
 
             page.click(f"{figure} button")  # Reveal: htmx swaps this figure only
             clear = page.wait_for_selector(f"{figure} img[src='/api/media/{sha}/clear']")
             assert clear is not None
             page.wait_for_function("el => el.complete && el.naturalWidth > 0", arg=clear)
+            snap(page, request, "2-one-image-revealed")
 
             page.fill("#add-note textarea[name=body]", "window view looks coastal")
             page.click("#add-note button")
             page.wait_for_url(f"{server}/series/{series_id}")
             assert "window view looks coastal" in page.inner_text(".note:last-of-type")
+            snap(page, request, "3-note-added")
 
             sign_out(page, server)
         finally:

@@ -14,7 +14,7 @@ import pytest
 from lodestar.store.lead_models import Lead
 from lodestar.store.people_models import AuditEvent
 
-from .browser import launch, needs_chromium, same_origin_page, serve, sign_in, sign_out
+from .browser import launch, needs_chromium, same_origin_page, serve, sign_in, sign_out, snap
 from .conftest import AGENCY_A, Operation
 from .leads_op import real_originals
 
@@ -47,7 +47,9 @@ def _create_lead(page: Page, server: str, series_id: int) -> int:
     return int(page.url.rsplit("/", 1)[1])
 
 
-def test_create_review_package_verify(op: Operation, server: str, tmp_path: Path) -> None:
+def test_create_review_package_verify(
+    op: Operation, server: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     from playwright.sync_api import sync_playwright
 
     requested: list[str] = []
@@ -66,6 +68,7 @@ def test_create_review_package_verify(op: Operation, server: str, tmp_path: Path
             page.click("#review button")
             page.wait_for_url(f"{server}/leads/{lead_id}")
             assert page.inner_text("#lead-status") == "reviewed"
+            snap(page, request, "1-lead-reviewed")
             with page.expect_download() as info:
                 page.click("#package button")
             package = tmp_path / info.value.suggested_filename
@@ -79,9 +82,11 @@ def test_create_review_package_verify(op: Operation, server: str, tmp_path: Path
             assert "every file ok" in page.inner_text("#verdict")
             results = page.locator("table.verify tr.ok").count()
             assert results >= 5 and page.locator("table.verify tr.bad").count() == 0
+            snap(page, request, "2-package-verified")
 
             page.click("header nav a[href='/report']")
             assert page.locator("svg.chart").count() == 3
+            snap(page, request, "3-operation-report")
             sign_out(page, server)
         finally:
             browser.close()
