@@ -17,6 +17,7 @@ boxes are given in the upright original's pixel coordinates.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -30,9 +31,19 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from lodestar.clues.base import ClueInput, ClueValue, ClueWarning, ExtractResult, clue_extractors
 from lodestar.clues.language import identify, language_clue, to_iso639_1
 
-# Leptonica (under Tesseract) prints harmless "Error in boxClipToRectangle" lines on busy photos;
-# it reads its message level from this variable when it first logs (6 = none).
-os.environ.setdefault("LEPT_MSG_SEVERITY", "6")
+LEPT_SEVERITY_NONE = 6
+
+
+def _quiet_leptonica() -> None:
+    """Leptonica (under Tesseract) prints harmless "Error in boxClipToRectangle" lines on busy
+    photos. The wheel's bundled copy ignores LEPT_MSG_SEVERITY, so set its level directly."""
+    import ctypes
+
+    with open("/proc/self/maps") as maps:  # Linux only; elsewhere the messages just show
+        libs = {line.split()[-1] for line in maps if "leptonica" in line or "liblept" in line}
+    for lib in libs:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(lib).setMsgSeverity(LEPT_SEVERITY_NONE)
 
 DEFAULT_LANGUAGES: tuple[str, ...] = (
     "eng", "por", "spa", "fra", "deu", "nld", "pol", "ron", "swe", "est", "lav", "hrv", "tha",
@@ -169,6 +180,8 @@ class OcrEngine:
         if api is None:
             from tesserocr import PSM, PyTessBaseAPI
 
+            with contextlib.suppress(OSError):
+                _quiet_leptonica()
             api = PyTessBaseAPI(path=self.tessdata, lang=model, psm=PSM.SPARSE_TEXT)
             self._apis[model] = api
         return api
