@@ -51,6 +51,8 @@ def create_app(workspace: Workspace, *, config: WebConfig | None = None) -> Fast
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
+    if config.db_pool_size is not None:
+        workspace.store.size_pool(config.db_pool_size)
     app.state.workspace = workspace
     app.state.config = config
     app.state.limiter = LoginLimiter(

@@ -18,4 +18,7 @@ class WebConfig:
     login_max_failures: int = 5  # per username and per client address …
     login_window_s: int = 15 * 60  # … within this window, then 429 until it passes
     secure_cookies: bool = True  # browsers treat http://localhost as secure too
+    # Database connections: one per threadpool worker (anyio's default is 40), so light
+    # requests do not queue behind heavy ones for a connection.
+    db_pool_size: int | None = 40
     clock: Callable[[], datetime] = field(default=utc_now)

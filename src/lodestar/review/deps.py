@@ -42,9 +42,16 @@ def now_of(request: Request) -> datetime:
 
 
 def unit_of_work(request: Request) -> Iterator[Session]:
-    """One session per request, committed when the handler returns (before the response)."""
+    """One session per request, committed when the handler returns (before the response).
+
+    A page commits earlier, before its template is rendered (``pages.render``), so rendering
+    holds neither a pooled connection nor SQLite's write lock (taken by the audit event)."""
     with workspace_of(request).store.session() as session:
-        yield session
+        request.state.db = session
+        try:
+            yield session
+        finally:
+            request.state.db = None
 
 
 DB = Annotated[Session, Depends(unit_of_work, scope="function")]

@@ -33,6 +33,25 @@ def _in_scope(query: Any, scope: str | None) -> Any:  # any Select; typed loosel
     return query if scope is None else query.where(Source.agency == scope)
 
 
+def _scoped_media(scope: str) -> Any:
+    """Media with an item from a source of this agency (a subquery)."""
+    return (
+        select(Item.media_sha256)
+        .join(Source, Source.id == Item.source_id)
+        .where(Source.agency == scope, Item.media_sha256.is_not(None))
+    )
+
+
+def _unique_media(session: Session, scope: str | None) -> int:
+    if scope is None:  # every item has a source: no join needed
+        query = select(func.count(func.distinct(Item.media_sha256)))
+    else:
+        query = select(func.count(func.distinct(Item.media_sha256))).where(
+            Item.media_sha256.in_(_scoped_media(scope))
+        )
+    return session.scalar(query) or 0
+
+
 def summary(session: Session, *, scope: str | None) -> dict[str, Any]:
     sources = session.execute(
         _in_scope(
@@ -43,15 +62,15 @@ def summary(session: Session, *, scope: str | None) -> dict[str, Any]:
             scope,
         )
     ).all()
-    items = _in_scope(select(Item.media_sha256).join(Source, Source.id == Item.source_id), scope)
-    media_ids = items.where(Item.media_sha256.is_not(None)).distinct().subquery()
-    unique_media = session.scalar(select(func.count()).select_from(media_ids)) or 0
-    matched = session.execute(
+    unique_media = _unique_media(session, scope)
+    matched_query = (
         select(HashSet.known_ignorable, func.count(func.distinct(Match.media_sha256)))
         .join(HashSet, HashSet.id == Match.set_id)
-        .where(Match.media_sha256.in_(select(media_ids.c.media_sha256)))
         .group_by(HashSet.known_ignorable)
-    ).all()
+    )
+    if scope is not None:  # unscoped, every matched media is in the operation: no filter
+        matched_query = matched_query.where(Match.media_sha256.in_(_scoped_media(scope)))
+    matched = session.execute(matched_query).all()
     by_known = {bool(k): n for k, n in matched}
     warnings: dict[str, int] = dict(
         session.execute(

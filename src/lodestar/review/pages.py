@@ -35,6 +35,9 @@ def render(
     status: int = 200,
     **context: Any,
 ) -> HTMLResponse:
+    session = getattr(request.state, "db", None)
+    if session is not None and status < 400:  # the handler's work is done: commit it first
+        session.commit()
     nav = [(label, path) for label, path, perm in NAV if principal and allowed(principal, perm)]
     context |= {"principal": principal, "nav": nav, "path": request.url.path}
     return TEMPLATES.TemplateResponse(request, name, context, status_code=status)

@@ -11,14 +11,23 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from lodestar.errors import NotFound, UserError
-from lodestar.match.matching import matches_for
 from lodestar.review import clues_view, collab
 from lodestar.series.service import show_series, why
-from lodestar.store import Clue, Item, Media, Series, SeriesMember, Source
+from lodestar.store import (
+    Clue,
+    HashSet,
+    HashSetEntry,
+    Item,
+    Match,
+    Media,
+    Series,
+    SeriesMember,
+    Source,
+)
 from lodestar.store.collab_models import (
     PRIORITIES,
     SeriesAssignment,
@@ -29,6 +38,7 @@ from lodestar.store.collab_models import (
 from lodestar.store.people_models import User
 
 VIEWS = ("all", "unassigned", "mine", "unseen")
+PAGE_SIZE = 100  # queue rows per page: a 2,000-row page is slow to render and to read
 
 
 def visible_shas(session: Session, *, scope: str | None) -> set[str] | None:
@@ -43,30 +53,120 @@ def visible_shas(session: Session, *, scope: str | None) -> set[str] | None:
     return {r for r in rows if r}
 
 
-def _members_by_series(session: Session, visible: set[str] | None) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = defaultdict(list)
-    rows = session.execute(
-        select(SeriesMember.series_id, SeriesMember.media_sha256).order_by(
-            SeriesMember.media_sha256
+def _active_series(session: Session, scope: str | None) -> list[Any]:
+    """Active series with at least one member the caller may see, with that many as ``size``.
+
+    Counted in SQL: loading the 100k member rows into Python to count them is slow."""
+    query = (
+        select(
+            Series.id,
+            Series.name,
+            Series.locked,
+            Series.icse_series,
+            Series.victim_identified,
+            Series.updated_at,
+            func.count().label("size"),
         )
+        .join(SeriesMember, SeriesMember.series_id == Series.id)
+        .where(Series.status == "active")
+        .group_by(Series.id)
     )
-    for sid, sha in rows:
-        if visible is None or sha in visible:
-            out[sid].append(sha)
+    if scope is not None:  # liaisons: members with an item from a source of their agency
+        scoped = (
+            select(Item.media_sha256)
+            .join(Source, Source.id == Item.source_id)
+            .where(Source.agency == scope)
+        )
+        query = query.where(SeriesMember.media_sha256.in_(scoped))
+    return list(session.execute(query).all())
+
+
+def _countries_by_series(session: Session, scope: str | None) -> dict[int, list[str]]:
+    """Countries named by place clues of each series' visible members, most clues first.
+
+    Grouped in SQL on the JSON field, so the clue values are never decoded in Python; a
+    liaison's visibility is checked per place clue (EXISTS), cheaper than listing their media."""
+    code = func.upper(Clue.value["country_code"].as_string())
+    query = (
+        select(SeriesMember.series_id, code, func.count())
+        .select_from(Clue)
+        .join(SeriesMember, SeriesMember.media_sha256 == Clue.media_sha256)
+        .join(Series, Series.id == SeriesMember.series_id)
+        .where(Series.status == "active", Clue.kind == "place", code.is_not(None), code != "")
+        .group_by(SeriesMember.series_id, code)
+        .order_by(SeriesMember.series_id, func.count().desc(), code)
+    )
+    if scope is not None:
+        query = query.where(
+            exists(
+                select(Item.id)
+                .join(Source, Source.id == Item.source_id)
+                .where(Item.media_sha256 == Clue.media_sha256, Source.agency == scope)
+            )
+        )
+    out: dict[int, list[str]] = defaultdict(list)
+    for sid, c, _n in session.execute(query):
+        out[int(sid)].append(str(c))
     return out
 
 
-def _countries_by_series(session: Session, members: dict[int, list[str]]) -> dict[int, list[str]]:
-    """Countries named by place clues of each series' members, most media first."""
-    series_of = {sha: sid for sid, shas in members.items() for sha in shas}
-    votes: dict[int, Counter[str]] = defaultdict(Counter)
-    rows = session.execute(select(Clue.media_sha256, Clue.value).where(Clue.kind == "place"))
-    for sha, value in rows:
-        sid = series_of.get(sha)
-        code = (value or {}).get("country_code")
-        if sid is not None and code:
-            votes[sid][str(code).upper()] += 1
-    return {sid: [c for c, _ in v.most_common()] for sid, v in votes.items()}
+def _collab_state(session: Session) -> tuple[dict[int, str], dict[int, int], dict[int, set[int]]]:
+    """Assignees, priorities and who has opened each series."""
+    assigned = dict(
+        session.execute(
+            select(SeriesAssignment.series_id, User.username)
+            .join(User, User.id == SeriesAssignment.user_id)
+            .where(SeriesAssignment.ended_at.is_(None))
+        ).all()
+    )
+    priorities = dict(
+        session.execute(select(SeriesPriority.series_id, SeriesPriority.priority)).all()
+    )
+    seen: dict[int, set[int]] = defaultdict(set)
+    for sid, uid in session.execute(select(SeriesView.series_id, SeriesView.user_id)):
+        seen[sid].add(uid)
+    return assigned, priorities, seen
+
+
+def _tags(session: Session) -> dict[int, list[str]]:
+    tags: dict[int, list[str]] = defaultdict(list)
+    for sid, t in session.execute(
+        select(SeriesTag.series_id, SeriesTag.tag).order_by(SeriesTag.tag)
+    ):
+        tags[sid].append(t)
+    return tags
+
+
+def _rows(
+    session: Session, *, user_id: int, scope: str | None, details: bool
+) -> list[dict[str, Any]]:
+    """One row per visible active series; ``details`` adds tags and countries (dearer)."""
+    series = _active_series(session, scope)
+    assigned, priorities, seen = _collab_state(session)
+    tags = _tags(session) if details else {}
+    countries = _countries_by_series(session, scope) if details else {}
+    rows = []
+    for s in series:
+        priority = priorities.get(s.id, 1)
+        rows.append(
+            {
+                "id": s.id,
+                "name": s.name,
+                "size": s.size,
+                "locked": s.locked,
+                "icse_series": s.icse_series,
+                "victim_identified": s.victim_identified,
+                "priority": priority,
+                "priority_label": PRIORITIES[priority],
+                "assigned_to": assigned.get(s.id),
+                "seen_by": len(seen[s.id]),
+                "seen_by_me": user_id in seen[s.id],
+                "tags": tags.get(s.id, []),
+                "countries": countries.get(s.id, []),
+                "updated_at": s.updated_at,
+            }
+        )
+    return rows
 
 
 def queue(
@@ -82,52 +182,27 @@ def queue(
     """Active series the caller may see, filtered; highest priority first, then unseen first."""
     if view not in VIEWS:
         raise UserError(f"view must be one of {', '.join(VIEWS)}", detail={"view": view})
-    members = _members_by_series(session, visible_shas(session, scope=scope))
-    series = session.scalars(
-        select(Series).where(Series.status == "active", Series.id.in_(list(members)))
-    ).all()
-    assigned = dict(
-        session.execute(
-            select(SeriesAssignment.series_id, User.username)
-            .join(User, User.id == SeriesAssignment.user_id)
-            .where(SeriesAssignment.ended_at.is_(None))
-        ).all()
-    )
     my_name = session.get_one(User, user_id).username
-    priorities = dict(
-        session.execute(select(SeriesPriority.series_id, SeriesPriority.priority)).all()
-    )
-    seen: dict[int, set[int]] = defaultdict(set)
-    for sid, uid in session.execute(select(SeriesView.series_id, SeriesView.user_id)):
-        seen[sid].add(uid)
-    tags: dict[int, list[str]] = defaultdict(list)
-    for sid, t in session.execute(
-        select(SeriesTag.series_id, SeriesTag.tag).order_by(SeriesTag.tag)
-    ):
-        tags[sid].append(t)
-    countries = _countries_by_series(session, members)
-    rows = []
-    for s in series:
-        row = {
-            "id": s.id,
-            "name": s.name,
-            "size": len(members[s.id]),
-            "locked": s.locked,
-            "icse_series": s.icse_series,
-            "victim_identified": s.victim_identified,
-            "priority": priorities.get(s.id, 1),
-            "priority_label": PRIORITIES[priorities.get(s.id, 1)],
-            "assigned_to": assigned.get(s.id),
-            "seen_by": len(seen[s.id]),
-            "seen_by_me": user_id in seen[s.id],
-            "tags": tags[s.id],
-            "countries": countries.get(s.id, []),
-            "updated_at": s.updated_at,
-        }
-        if _keep(row, view=view, me=my_name, priority=priority, country=country, tag=tag):
-            rows.append(row)
+    rows = [
+        row
+        for row in _rows(session, user_id=user_id, scope=scope, details=True)
+        if _keep(row, view=view, me=my_name, priority=priority, country=country, tag=tag)
+    ]
     rows.sort(key=_queue_order)
     return rows
+
+
+def page_of(rows: list[dict[str, Any]], page: int, size: int | None = None) -> dict[str, Any]:
+    """One page (1-based, clamped to the last) of queue rows, with what a pager needs."""
+    size = size or PAGE_SIZE
+    pages = max(1, -(-len(rows) // size))
+    page = min(max(1, page), pages)
+    return {
+        "rows": rows[(page - 1) * size : page * size],
+        "page": page,
+        "pages": pages,
+        "total": len(rows),
+    }
 
 
 def _queue_order(row: dict[str, Any]) -> tuple[int, bool, int, int]:
@@ -158,7 +233,7 @@ def _keep(
 
 
 def queue_counts(session: Session, *, user_id: int, scope: str | None) -> dict[str, int]:
-    rows = queue(session, user_id=user_id, scope=scope)
+    rows = _rows(session, user_id=user_id, scope=scope, details=False)
     me = session.get_one(User, user_id).username
     return {
         "series": len(rows),
@@ -174,7 +249,6 @@ def queue_counts(session: Session, *, user_id: int, scope: str | None) -> dict[s
 
 def visible_series(session: Session, *, series_id: int, scope: str | None) -> list[str]:
     """The members the caller may see; NotFound when none (never "forbidden")."""
-    visible = visible_shas(session, scope=scope)
     shas = list(
         session.scalars(
             select(SeriesMember.media_sha256)
@@ -182,37 +256,65 @@ def visible_series(session: Session, *, series_id: int, scope: str | None) -> li
             .order_by(SeriesMember.media_sha256)
         )
     )
-    if session.get(Series, series_id) is None or (
-        visible is not None and not any(s in visible for s in shas)
-    ):
+    if scope is not None and shas:  # only these members' items: not all the agency's media
+        seen = set(
+            session.scalars(
+                select(Item.media_sha256)
+                .join(Source, Source.id == Item.source_id)
+                .where(Item.media_sha256.in_(shas), Source.agency == scope)
+            )
+        )
+        shas = [s for s in shas if s in seen]
+    if not shas and (scope is not None or session.get(Series, series_id) is None):
         raise NotFound(f"no series {series_id}", detail={"series_id": series_id})
-    return shas if visible is None else [s for s in shas if s in visible]
+    return shas
 
 
 def _known_matches(session: Session, shas: Collection[str]) -> list[dict[str, Any]]:
-    """Matches of members to imported sets, one row per (set, known series, category)."""
+    """Matches of members to imported sets, one row per (set, known series, category).
+
+    One query for all members (not one per member), in the order ``matches_for`` gives."""
     groups: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for sha in shas:
-        for m in matches_for(session, sha):
-            if "set" not in m:
-                continue
-            key = (m["set"], m["series"], m["category"])
-            entry = groups.setdefault(
-                key,
-                {
-                    "set": m["set"],
-                    "series": m["series"],
-                    "category": m["category"],
-                    "known_ignorable": m["known_ignorable"],
-                    "victim_identified": False,
-                    "offender_identified": False,
-                    "media": 0,
-                },
-            )
-            entry["media"] += 1
-            entry["victim_identified"] |= bool(m["victim_identified"])
-            entry["offender_identified"] |= bool(m["offender_identified"])
+    rows = session.execute(
+        select(
+            HashSet.name,
+            HashSet.known_ignorable,
+            HashSetEntry.series,
+            HashSetEntry.category,
+            HashSetEntry.victim_identified,
+            HashSetEntry.offender_identified,
+        )
+        .select_from(Match)
+        .join(HashSetEntry, HashSetEntry.id == Match.entry_id)
+        .join(HashSet, HashSet.id == Match.set_id)
+        .where(Match.media_sha256.in_(list(shas)))
+        .order_by(Match.media_sha256, Match.distance, Match.id)
+    )
+    for name, ignorable, series, category, victim, offender in rows:
+        entry = groups.setdefault(
+            (name, series, category),
+            {
+                "set": name,
+                "series": series,
+                "category": category,
+                "known_ignorable": ignorable,
+                "victim_identified": False,
+                "offender_identified": False,
+                "media": 0,
+            },
+        )
+        entry["media"] += 1
+        entry["victim_identified"] |= bool(victim)
+        entry["offender_identified"] |= bool(offender)
     return sorted(groups.values(), key=lambda e: -e["media"])
+
+
+def _with_thumbs(session: Session, shas: Collection[str]) -> set[str]:
+    return set(
+        session.scalars(
+            select(Media.sha256).where(Media.sha256.in_(list(shas)), Media.thumb.is_not(None))
+        )
+    )
 
 
 def series_page(
@@ -225,9 +327,9 @@ def series_page(
     out["size"] = len(shas)
     out["media"] = [m for m in out["media"] if m["sha256"] in keep]
     scoped = _scoped_paths(session, shas, scope) if scope is not None else None
+    thumbs = _with_thumbs(session, keep)
     for m in out["media"]:
-        media = session.get_one(Media, m["sha256"])
-        m["has_thumb"] = media.thumb is not None
+        m["has_thumb"] = m["sha256"] in thumbs
         if scoped is not None:  # paths name sources: only this agency's
             m["paths"] = scoped.get(m["sha256"], [])
     links = why(session, series_id=series_id)["links"]

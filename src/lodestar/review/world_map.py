@@ -9,18 +9,16 @@ The projection is plate carrée: enough to read "which country, roughly where".
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pycountry
-from sqlalchemy import select
+from sqlalchemy import Numeric, cast, func, select
 from sqlalchemy.orm import Session
 
 from lodestar.errors import DataError
-from lodestar.review.series_read import visible_shas
-from lodestar.store import Clue, SeriesMember
+from lodestar.store import Clue, Item, SeriesMember, Source
 
 TOPOJSON = Path(__file__).parent / "static" / "countries-110m.json"
 WIDTH, HEIGHT = 960, 480
@@ -83,42 +81,87 @@ def countries() -> tuple[dict[str, Any], ...]:
     return tuple(out)
 
 
+def _place_key() -> tuple[Any, ...]:
+    """Country, name, town and the fix rounded to 0.1° (about a town), read from the JSON in SQL
+    so the clue values are never decoded in Python."""
+    value = Clue.value
+    return (
+        value["country_code"].as_string(),
+        value["country"].as_string(),
+        value["town"].as_string(),
+        func.round(cast(value["lat"].as_float(), Numeric), 1),
+        func.round(cast(value["lon"].as_float(), Numeric), 1),
+    )
+
+
+def _place_clues(scope: str | None) -> Any:
+    """Place clues with a fix that the caller may see (a subquery with the key columns)."""
+    cc, country, town, lat1, lon1 = _place_key()
+    query = select(
+        Clue.media_sha256.label("sha"),
+        cc.label("cc"),
+        country.label("country"),
+        town.label("town"),
+        lat1.label("lat1"),
+        lon1.label("lon1"),
+        Clue.value["lat"].as_float().label("lat"),
+        Clue.value["lon"].as_float().label("lon"),
+    ).where(Clue.kind == "place", Clue.value["lat"].as_float().is_not(None))
+    if scope is not None:
+        visible = (
+            select(Item.media_sha256)
+            .join(Source, Source.id == Item.source_id)
+            .where(Source.agency == scope)
+        )
+        query = query.where(Clue.media_sha256.in_(visible))
+    return query.subquery()
+
+
 def places(session: Session, *, scope: str | None) -> list[dict[str, Any]]:
-    """Place clues the caller may see, one point per town (rounded fix), with media counts."""
-    visible = visible_shas(session, scope=scope)
+    """Place clues the caller may see, one point per town (rounded fix), with media counts.
+
+    One grouped query per (point, series): a media is in at most one series, so the media
+    counts of a point's series groups add up to the point's."""
+    clues = _place_clues(scope)
+    key = (clues.c.cc, clues.c.town, clues.c.lat1, clues.c.lon1)
     rows = session.execute(
-        select(Clue.media_sha256, Clue.value, SeriesMember.series_id)
-        .join(SeriesMember, SeriesMember.media_sha256 == Clue.media_sha256, isouter=True)
-        .where(Clue.kind == "place")
+        select(
+            *key,
+            SeriesMember.series_id,
+            func.min(clues.c.country),
+            func.min(clues.c.lat),
+            func.min(clues.c.lon),
+            func.count(func.distinct(clues.c.sha)),
+        )
+        .join(SeriesMember, SeriesMember.media_sha256 == clues.c.sha, isouter=True)
+        .group_by(*key, SeriesMember.series_id)
     )
     points: dict[tuple[Any, ...], dict[str, Any]] = {}
-    media: dict[tuple[Any, ...], set[str]] = defaultdict(set)
-    for sha, value, series_id in rows:
-        value = value or {}
-        if (visible is not None and sha not in visible) or value.get("lat") is None:
-            continue
-        lat, lon = float(value["lat"]), float(value["lon"])
-        key = (value.get("country_code"), value.get("town"), round(lat, 1), round(lon, 1))
-        x, y = project(lon, lat)
+    for cc, town, lat1, lon1, series_id, country, lat, lon, media in rows:
         point = points.setdefault(
-            key,
-            {
-                "country_code": value.get("country_code"),
-                "country": value.get("country"),
-                "town": value.get("town"),
-                "lat": round(lat, 3),
-                "lon": round(lon, 3),
-                "x": round(x, 1),
-                "y": round(y, 1),
-                "series": set(),
-            },
+            (cc, town, lat1, lon1),
+            {"country_code": cc, "country": country, "town": town, "lat": lat, "lon": lon},
         )
-        media[key].add(sha)
-        if series_id is not None:
-            point["series"].add(series_id)
-    out = []
-    for key, point in points.items():
-        point["media"] = len(media[key])
-        point["series"] = sorted(point["series"])
-        out.append(point)
-    return sorted(out, key=lambda p: (-p["media"], str(p["town"])))
+        point["country"] = _least(point["country"], country)
+        point["lat"], point["lon"] = _least(point["lat"], lat), _least(point["lon"], lon)
+        point.setdefault("series", []).append(series_id)
+        point["media"] = point.get("media", 0) + int(media)
+    return sorted(
+        (_finished(p) for p in points.values()), key=lambda p: (-p["media"], str(p["town"]))
+    )
+
+
+def _least(a: Any, b: Any) -> Any:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _finished(point: dict[str, Any]) -> dict[str, Any]:
+    lat, lon = float(point["lat"]), float(point["lon"])
+    x, y = project(lon, lat)
+    return point | {
+        "lat": round(lat, 3),
+        "lon": round(lon, 3),
+        "x": round(x, 1),
+        "y": round(y, 1),
+        "series": sorted(s for s in point["series"] if s is not None),
+    }

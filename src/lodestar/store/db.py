@@ -18,12 +18,25 @@ from lodestar.errors import StoreError
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
+    """An engine; ``pool_size`` (default: SQLAlchemy's 5 + 10 overflow) sizes the connection
+    pool for many concurrent threads, e.g. a web app's threadpool."""
+    pool = _pool_options(url, pool_size)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60})
+        engine = create_engine(url, connect_args={"timeout": 60}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
+
+
+def _pool_options(url: str, pool_size: int | None) -> dict[str, Any]:
+    if pool_size is None:
+        return {}
+    if pool_size < 1:
+        raise ValueError(f"pool_size must be at least 1, not {pool_size}")
+    if url.startswith("sqlite") and (url in ("sqlite://", "sqlite:///") or ":memory:" in url):
+        return {}  # an in-memory database lives in one connection: its pool is not sized
+    return {"pool_size": pool_size, "max_overflow": pool_size // 2}
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -66,6 +79,13 @@ class Store:
 
     def migrate(self) -> None:
         migrate(self.engine)
+
+    def size_pool(self, pool_size: int) -> None:
+        """Use a connection pool of ``pool_size`` (+ half as overflow) from now on."""
+        old = self.engine
+        self.engine = make_engine(self.url, pool_size=pool_size)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        old.dispose()
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -8,6 +8,7 @@ JSON twins live under /api/series.
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -29,6 +30,7 @@ Assigner = Annotated[Principal, Depends(permitted("series.assign"))]
 SeriesId = Annotated[int, Path(ge=1, description="Series id")]
 NoteId = Annotated[int, Path(ge=1, description="Note id")]
 Filter = Annotated[str | None, Query(max_length=64)]
+Page = Annotated[int, Query(ge=1, le=100_000, description="Page of the queue, from 1")]
 
 
 class AssignIn(BaseModel):
@@ -81,8 +83,9 @@ def _queue(
     priority: int | None,
     country: str | None,
     tag: str | None,
+    page: int,
     via: str,
-) -> list[dict[str, Any]]:
+) -> dict[str, Any]:
     rows = series_read.queue(
         session,
         user_id=principal.user_id,
@@ -93,8 +96,18 @@ def _queue(
         tag=tag or None,
     )
     filters = {"view": view, "priority": priority, "country": country, "tag": tag}
-    _audit(session, principal, "series.queue", None, via=via, results=len(rows), **filters)
-    return rows
+    shown = series_read.page_of(rows, page)
+    _audit(
+        session,
+        principal,
+        "series.queue",
+        None,
+        via=via,
+        results=len(rows),
+        page=shown["page"],
+        **filters,
+    )
+    return shown
 
 
 @router.get("/series", include_in_schema=False)
@@ -106,21 +119,26 @@ def queue_page(
     priority: Annotated[int | None, Query(ge=0, le=3)] = None,
     country: Filter = None,
     tag: Filter = None,
+    page: Page = 1,
 ) -> Response:
-    rows = _queue(
+    shown = _queue(
         session,
         principal,
         view=view or "all",
         priority=priority,
         country=country,
         tag=tag,
+        page=page,
         via="page",
     )
+    filters = {"view": view or "all", "priority": priority, "country": country, "tag": tag}
     return render(
         request,
         "series_queue.html",
         principal=principal,
-        rows=rows,
+        rows=shown["rows"],
+        pager=shown,
+        pager_query=urlencode({k: v for k, v in filters.items() if v not in (None, "")}),
         views=series_read.VIEWS,
         view=view or "all",
         priority=priority,
@@ -130,24 +148,37 @@ def queue_page(
     )
 
 
-@router.get("/api/series", summary="The series queue (filters: view, priority, country, tag)")
+@router.get(
+    "/api/series",
+    summary="The series queue (filters: view, priority, country, tag), a page at a time",
+    description=f"{series_read.PAGE_SIZE} series per page (`page`, from 1); the headers "
+    "X-Total-Count, X-Page and X-Pages tell how many there are.",
+)
 def queue_api(
+    response: Response,
     session: DB,
     principal: Viewer,
     view: Filter = "all",
     priority: Annotated[int | None, Query(ge=0, le=3)] = None,
     country: Filter = None,
     tag: Filter = None,
+    page: Page = 1,
 ) -> list[dict[str, Any]]:
-    return _queue(
+    shown = _queue(
         session,
         principal,
         view=view or "all",
         priority=priority,
         country=country,
         tag=tag,
+        page=page,
         via="api",
     )
+    response.headers["X-Total-Count"] = str(shown["total"])
+    response.headers["X-Page"] = str(shown["page"])
+    response.headers["X-Pages"] = str(shown["pages"])
+    rows: list[dict[str, Any]] = shown["rows"]
+    return rows
 
 
 def _page(request: Request, session: Session, principal: Principal, series_id: int) -> Any:
