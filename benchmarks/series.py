@@ -231,6 +231,7 @@ def prnu_check(ws: Path, op: Path) -> dict[str, float]:
             stats["fingerprints"] = sum(len(v) for v in prints.values())
             queries = P._candidates(shots, prints)
             crops = P._crops(s, ctx, [q.sha256 for q in queries])
+            jackknife = P.Jackknife(s, ctx)
             for q in queries:
                 got = crops.get(q.sha256)
                 if got is None:
@@ -247,56 +248,37 @@ def prnu_check(ws: Path, op: Path) -> dict[str, float]:
                         stats["linked"] += 1
                         stats["linked right"] += serial[fid] == right
                         stats["false links"] += serial[fid] != right
+                # The builder's rule: best compatible body only, without / with the margin.
+                mine = [b for b in bps if P._compatible(q, b)]
+                ids = {b.fingerprint.id for b in mine}
+                ranked = [(fid, pce) for fid, pce in scores if fid in ids]
+                for name, margin, jack in (
+                    ("best", 1.0, False),
+                    (f"best ×{P.MARGIN:g}", P.MARGIN, False),
+                    (f"best ×{P.MARGIN:g} + leave-one-out", P.MARGIN, True),
+                ):
+                    got_link = P.accept(ranked, P.PCE_THRESHOLD, margin)
+                    if got_link is not None and jack:
+                        bp = next(b for b in mine if b.fingerprint.id == got_link[0])
+                        weakest = jackknife.weakest(got.pixels, q.size, bp)
+                        if weakest is not None and weakest < P.PCE_THRESHOLD:
+                            got_link = None
+                    if got_link is not None:
+                        ok = serial[got_link[0]] == right
+                        stats[f"{name} linked right"] = stats.get(f"{name} linked right", 0) + ok
+                        stats[f"{name} false"] = stats.get(f"{name} false", 0) + (not ok)
     finally:
         w.close()
     return stats
 
 
-def scene_cost(sizes: tuple[int, ...], per_image: int, queries: int, brute_max: int) -> None:
-    """Time per added image: shortlist one new image (planted copy) in an index of N images."""
-    import numpy as np
+def scene_cost(sizes: tuple[int, ...], per_image: int, queries: int, flat_max: int) -> None:
+    """Time per added image and shortlist recall of planted pairs, current index vs flat
+    (``benchmarks/scene_scale.py``: realistic synthetic descriptors, not uniform bits)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from scene_scale import scene_scale
 
-    from lodestar.match.features import FeatureIndex, LocalFeatures, verify
-
-    rng = np.random.default_rng(3)
-    xy_all = rng.uniform(0, 640, (max(sizes), per_image, 2)).astype(np.float32)
-    desc_all = rng.integers(0, 256, (max(sizes), per_image, 32), dtype=np.uint8)
-    check = np.zeros((240, 320), np.uint8)
-
-    def feats(i: int, flip: float = 0.0) -> LocalFeatures:
-        d = desc_all[i].copy()
-        if flip:
-            bits = np.unpackbits(d, axis=1)
-            bits ^= (rng.random(bits.shape) < flip).astype(np.uint8)
-            d = np.packbits(bits, axis=1)
-        return LocalFeatures(xy_all[i], d, (640, 480), check)
-
-    print(
-        f"scene links: cost per added image (synthetic: {per_image} random ORB-like "
-        f"descriptors per image; the added image is a planted copy with 5 % of bits flipped)"
-    )
-    print(
-        f"{'images':>8} {'index (s)':>9} {'shortlist ms/img':>16} {'found':>6} "
-        f"{'all-pairs verify ms/img':>24}"
-    )
-    for n in sizes:
-        t = time.perf_counter()
-        index = FeatureIndex()
-        for i in range(n):
-            index.add(i, feats(i))
-        built = time.perf_counter() - t
-        picks = rng.choice(n, size=queries, replace=False)
-        t = time.perf_counter()
-        found = sum(int(p) in index.shortlist(feats(int(p), 0.05)) for p in picks)
-        per = (time.perf_counter() - t) / queries * 1000
-        brute = "—"
-        if n <= brute_max:
-            q = feats(int(picks[0]), 0.05)
-            t = time.perf_counter()
-            for i in range(n):
-                verify(q, index._features[i])
-            brute = f"{(time.perf_counter() - t) * 1000:.0f}"
-        print(f"{n:>8} {built:9.1f} {per:16.1f} {found:>3}/{queries:<2} {brute:>24}")
+    scene_scale(sizes, per_image=per_image, queries=queries, flat_max_images=flat_max)
 
 
 def score(groups: list[set[str]], truth: dict[str, str]) -> dict[str, float]:
@@ -332,7 +314,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = tuple(int(x) for x in args.cost_sizes.split(",") if x)
     if args.cost_only:
-        scene_cost(sizes, args.cost_descriptors, 20, 10000)
+        scene_cost(sizes, args.cost_descriptors, 40, 50_000)
         return
     op = corpus(args.scale, args.seed)
     ws = args.reuse or args.keep or Path(tempfile.mkdtemp(prefix="lodestar-series-bench-"))
@@ -371,7 +353,7 @@ def main() -> None:
         "fingerprint): " + ", ".join(f"{k} {v}" for k, v in prnu.items())
     )
     if sizes:
-        scene_cost(sizes, args.cost_descriptors, 20, 10000)
+        scene_cost(sizes, args.cost_descriptors, 40, 50_000)
 
 
 if __name__ == "__main__":

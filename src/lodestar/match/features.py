@@ -7,8 +7,29 @@ two images match when enough descriptor matches (Lowe's ratio test) agree on one
 transform (rotation + uniform scale + shift, RANSAC) — a geometric check that chance matches
 between different pictures do not pass. The same verification serves "same scene" links.
 
-Retrieval stays near-linear in the collection: every indexed descriptor votes for its image
-through a faiss binary index, and only a short list of the most-voted images is verified.
+Retrieval stays near-linear in the collection: every query descriptor looks up its
+:data:`VOTE_NEIGHBOURS` nearest indexed descriptors in a faiss binary index and votes for their
+images; only a short list of the most-voted images is verified. Up to :data:`FLAT_MAX`
+indexed descriptors the index is exact (``IndexBinaryFlat``: a query costs one Hamming distance
+per indexed descriptor, so the whole collection costs its square). Above it the index becomes an
+inverted file (``IndexBinaryIVF``) over :func:`ivf_lists` cells — √(D) · 2 rounded to a power of
+two for D indexed descriptors, within 256…8192 — and each query descriptor scans only the
+:data:`NPROBE` nearest cells: a query then costs about 2 · √(D) distances per query descriptor
+(cell centres plus the probed cells), so a collection costs ≈ N^1.5 instead of N².
+
+The cell centres are a fixed-seed random sample of the indexed descriptors, not k-means: faiss's
+binary k-means works on float copies, and thousands of centres over ~40 samples each would take
+minutes on one thread (estimated, not run); a sample costs nothing, lands more centres where
+descriptors are dense (frequent "visual words") and kept the shortlist recall of planted pairs at
+the flat index's (``benchmarks/scene_scale.py``: 10k and 50k images, 1 M and 5 M descriptors: the
+same planted pairs found as by the flat index, at 1/30 and 1/100 of its time per image). On real
+ORB features (the ``small`` series demo, 305 images, forced to an IVF) it kept 98 % of the flat
+index's verified scene links and found 28 that the flat shortlist had no room for; NPROBE 32 or 64
+changed nothing (the differences are ties at the :data:`SHORTLIST` cut, not missed neighbours). The
+IVF is rebuilt (new sample, more cells) each time the collection grows :data:`REBUILD_GROWTH`-fold,
+so a rebuild's cost is amortised over the adds; owner ids sit in a doubling buffer, so ``add`` is
+amortised O(1) apart from that. Below :data:`FLAT_MAX` the results are exactly the flat index's
+(small collections, the tests and ``benchmarks/neardup.py`` see no change).
 """
 
 from __future__ import annotations
@@ -39,6 +60,10 @@ BLOCKS = 16  # the block check splits the query into BLOCKS × BLOCKS
 MIN_AGREEMENT = 0.55  # synthetic rooms sharing objects reached 0.50, edited copies ≥ 0.59
 MIN_NEAR_DUP_SHARE = 0.55  # inliers / matches: same-template rooms ≤ 0.49, edited copies ≥ 0.60
 VERSION = "orb-1"
+FLAT_MAX = 1 << 18  # indexed descriptors searched exactly (≈ 440 images of 600 features)
+NPROBE = 16  # IVF cells scanned per query descriptor: recall of planted pairs = flat's
+REBUILD_GROWTH = 4  # rebuild the IVF (more cells) when the collection grew this much
+IVF_SEED = 0  # cell-centre sample: fixed, so shortlists are reproducible
 
 
 @dataclass(frozen=True)
@@ -202,30 +227,78 @@ def _agreement(query: LocalFeatures, target: LocalFeatures, model: np.ndarray) -
     return float((ncc >= 0.7).mean())
 
 
-class FeatureIndex:
-    """Descriptors of many images in one faiss binary index; votes pick whom to verify."""
+def ivf_lists(total: int) -> int:
+    """Cells for ``total`` descriptors: ≈ 2·√total (cost balance of centres vs probed cells)."""
+    want = 2.0 * np.sqrt(max(total, 1))
+    return int(np.clip(2 ** round(np.log2(want)), 256, 8192))
 
-    def __init__(self) -> None:
+
+def _ivf(codes: np.ndarray) -> tuple[Any, Any]:
+    """An IVF over ``codes`` (in order, so labels are positions) and its quantizer."""
+    nlist = min(ivf_lists(len(codes)), len(codes))
+    rng = np.random.default_rng(IVF_SEED)
+    centres = codes[np.sort(rng.choice(len(codes), nlist, replace=False))]
+    quantizer = faiss.IndexBinaryFlat(256)
+    quantizer.add(np.ascontiguousarray(centres))
+    ivf = faiss.IndexBinaryIVF(quantizer, 256, nlist)  # trained: the quantizer holds nlist
+    ivf.nprobe = min(NPROBE, nlist)
+    ivf.add(codes)
+    return ivf, quantizer
+
+
+class FeatureIndex:
+    """Descriptors of many images in one faiss binary index; votes pick whom to verify.
+
+    Exact (flat) up to ``flat_max`` indexed descriptors, an inverted file above (see the module
+    docstring)."""
+
+    def __init__(self, *, flat_max: int = FLAT_MAX) -> None:
         # Parallelism is ours (one process per core); faiss's OpenMP threads spin-wait and ran
         # 8× slower here when the other core was busy.
         faiss.omp_set_num_threads(1)
-        self._index = faiss.IndexBinaryFlat(256)
-        self._owner: list[np.ndarray] = []
-        self._owners = np.zeros(0, np.int64)
+        self._flat_max = flat_max
+        self._index: Any = faiss.IndexBinaryFlat(256)
+        self._quantizer: Any = None  # the IVF's coarse index; faiss does not own it here
+        self._built_at = 0  # descriptors when the IVF was last built; 0 while flat
+        self._owners = np.zeros(1024, np.int64)  # owner of each indexed descriptor (+ spare)
+        self._count = 0
         self._features: dict[int, LocalFeatures] = {}
 
     def __len__(self) -> int:
         return len(self._features)
 
+    @property
+    def method(self) -> str:
+        """``flat`` or ``ivf<cells>``."""
+        return "flat" if self._quantizer is None else f"ivf{self._quantizer.ntotal}"
+
     def add(self, ident: int, features: LocalFeatures) -> None:
         if ident in self._features:
             raise ValueError(f"image {ident} is already indexed")
         self._features[ident] = features
-        if len(features):
-            self._index.add(np.ascontiguousarray(features.descriptors))
-            self._owner.append(np.full(len(features), ident, np.int64))
-            self._owners = np.concatenate(self._owner)
-            self._owner = [self._owners]
+        n = len(features)
+        if not n:
+            return
+        self._index.add(np.ascontiguousarray(features.descriptors))
+        self._append_owners(ident, n)
+        total = self._count
+        if total > self._flat_max and total >= REBUILD_GROWTH * self._built_at:
+            self._rebuild()
+
+    def _append_owners(self, ident: int, n: int) -> None:
+        need = self._count + n
+        if need > len(self._owners):  # doubling: amortised O(1) per descriptor
+            grown = np.zeros(max(need, 2 * len(self._owners)), np.int64)
+            grown[: self._count] = self._owners[: self._count]
+            self._owners = grown
+        self._owners[self._count : need] = ident
+        self._count = need
+
+    def _rebuild(self) -> None:
+        # Insertion order of the dict = order of the owner buffer, so labels stay positions.
+        codes = np.concatenate([f.descriptors for f in self._features.values() if len(f)])
+        self._index, self._quantizer = _ivf(np.ascontiguousarray(codes))
+        self._built_at = len(codes)
 
     def shortlist(self, query: LocalFeatures, *, exclude: int | None = None) -> list[int]:
         """Indexed images with the most nearest-descriptor votes from ``query``."""
@@ -234,7 +307,7 @@ class FeatureIndex:
         k = min(VOTE_NEIGHBOURS, self._index.ntotal)
         distances, labels = self._index.search(np.ascontiguousarray(query.descriptors), k)
         rows, cols = np.nonzero((labels >= 0) & (distances <= MAX_VOTE_DISTANCE))
-        owners = self._owners[labels[rows, cols]]
+        owners = self._owners[: self._count][labels[rows, cols]]
         # One vote per query descriptor and image, so duplicates in the index don't split votes.
         pairs = np.unique(rows.astype(np.int64) * (1 << 32) + owners)
         owners = pairs & ((1 << 32) - 1)

@@ -8,7 +8,13 @@ the size, the method and the images used, so a fingerprint is recomputed only wh
 change). Every image of the same size without a serial (EXIF stripped by an editor or a
 messenger) and of the same make/model, or with no make/model at all, is then scored against
 those fingerprints; a PCE ≥ :data:`~lodestar.series.prnu.PCE_THRESHOLD` (Goljan's 60) links it
-to the best-scoring body's media.
+to the best-scoring body's media when two checks also hold: that PCE is :data:`MARGIN` times the
+runner-up's (:func:`accept`), and it stays above the threshold with any one of the fingerprint's
+images left out (:class:`Jackknife`: content shared with one fingerprint image — a room
+template, the query's own original — is not the sensor). On the ``small`` demo the margin
+removed nothing (true links beat the runner-up ≥ 60-fold; the wrong-camera links' runner-ups
+were ≤ 2); the leave-one-out check removed both wrong-camera links (rotated copies without EXIF,
+PCE 73 and 454, each carried by one fingerprint image; ``benchmarks/series.py``).
 
 Links are ``weak``: one sensor shoots many series, so "same camera" only supports other
 evidence (like :mod:`lodestar.series.camera`'s serial links); with a second kind (folder, a
@@ -26,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -50,6 +57,7 @@ CROP = 512  # 512² keeps a match ≥ 10× the threshold on the demo cameras at 
 MIN_FINGERPRINT_IMAGES = 4
 FINGERPRINT_IMAGES = 12
 LINKS_PER_MATCH = 64  # media of the body each matched image is tied to (weak support needs one)
+MARGIN = 2.0  # the best PCE must be this many times the runner-up's (see accept())
 
 Size = tuple[int, int]
 
@@ -66,6 +74,7 @@ class BodyPrint:
     body: Body
     fingerprint: CameraFingerprint
     media: tuple[str, ...]  # every media of the body (any size), sorted
+    used: tuple[str, ...] = ()  # the media the fingerprint was estimated from
 
 
 def fingerprint_id(body: Body, size: Size, shas: list[str]) -> str:
@@ -145,7 +154,8 @@ def body_prints(
                 continue
             fp = _fingerprint(session, ctx, body, size, shas)
             if fp is not None:
-                out.setdefault(size, []).append(BodyPrint(body, fp, media))
+                used = tuple(shas[:FINGERPRINT_IMAGES])
+                out.setdefault(size, []).append(BodyPrint(body, fp, media, used))
     return out
 
 
@@ -157,6 +167,69 @@ def _candidates(shots: list[Shot], prints: dict[Size, list[BodyPrint]]) -> list[
             continue
         out.append(s)
     return out
+
+
+def accept(
+    scores: list[tuple[str, float]], threshold: float = PCE_THRESHOLD, margin: float = MARGIN
+) -> tuple[str, float] | None:
+    """The best (fingerprint id, PCE) of ``scores`` (best first) when it is a link.
+
+    Above the threshold AND ``margin`` times the runner-up: fingerprints of few shots of one
+    room keep some of that room's content, so an image of a similar room from another camera
+    can pass the threshold on two fingerprints at once; the sensor's own pattern stands out
+    from every other body's, scene content does not.
+    """
+    if not scores:
+        return None
+    best_id, best = scores[0]
+    if best < threshold:
+        return None
+    if len(scores) > 1 and scores[1][1] > 0 and best < margin * scores[1][1]:
+        return None
+    return best_id, best
+
+
+class Jackknife:
+    """Leave-one-out fingerprints of each body print, estimated on first need and kept.
+
+    A sensor's pattern is in every image the fingerprint was made from, so a true match holds
+    when any one of them is left out; scene texture shared with one fingerprint image (a room
+    template, the query's own original) vanishes with that image. On the ``small`` demo both
+    wrong-camera links fell from PCE 73 / 454 to ≤ 0 with one image left out, true links kept
+    ≥ 24 % of their PCE (≥ 5 000), and one right-camera link of PCE 76 — an edited copy of a
+    fingerprint image, content again — fell to 3.
+    """
+
+    def __init__(self, session: Session, ctx: BuildContext) -> None:
+        self._session, self._ctx = session, ctx
+        self._prints: dict[str, list[CameraFingerprint]] = {}
+
+    def weakest(self, pixels: np.ndarray, size: Size, bp: BodyPrint) -> float | None:
+        """The lowest PCE of ``pixels`` over ``bp``'s leave-one-out fingerprints (None: too
+        few of its images readable to leave one out)."""
+        prints = self._leave_one_out(bp)
+        if not prints:
+            return None
+        return min(pce for _, pce in match_image(pixels, prints, None, size=size))
+
+    def _leave_one_out(self, bp: BodyPrint) -> list[CameraFingerprint]:
+        fp = bp.fingerprint
+        if fp.id not in self._prints:
+            got = _crops(self._session, self._ctx, list(bp.used))
+            crops = [c.pixels for c in got.values() if c.size == fp.size]
+            if len(crops) < 2:
+                log.warning("prnu: fingerprint %s: too few readable images to check", fp.id)
+            self._prints[fp.id] = [
+                CameraFingerprint(
+                    f"{fp.id}-{i}",
+                    fp.size,
+                    CROP,
+                    len(crops) - 1,
+                    estimate_fingerprint(crops[:i] + crops[i + 1 :]),
+                )
+                for i in range(len(crops) if len(crops) >= 2 else 0)
+            ]
+        return self._prints[fp.id]
 
 
 def _compatible(shot: Shot, bp: BodyPrint) -> bool:
@@ -187,24 +260,32 @@ class PrnuLinks:
                 if q.sha256 in wanted or any(bp.body in touched for bp in prints[q.size])
             ]
         crops = _crops(session, ctx, [q.sha256 for q in queries])
+        jackknife = Jackknife(session, ctx)
         links: dict[tuple[str, str], Link] = {}
         for q in queries:
             got = crops.get(q.sha256)
             if got is None or got.size != q.size:
                 continue
-            for link in self._match(q, got, [bp for bp in prints[q.size] if _compatible(q, bp)]):
+            bps = [bp for bp in prints[q.size] if _compatible(q, bp)]
+            for link in self._match(q, got, bps, jackknife):
                 links.setdefault(link.pair, link)
         found = [links[p] for p in sorted(links)]
         return found if wanted is None else [x for x in found if x.touches(wanted)]
 
-    def _match(self, q: Shot, got: GrayCrop, bps: list[BodyPrint]) -> list[Link]:
+    def _match(
+        self, q: Shot, got: GrayCrop, bps: list[BodyPrint], jackknife: Jackknife
+    ) -> list[Link]:
         if not bps:
             return []
         scores = match_image(got.pixels, [bp.fingerprint for bp in bps], None, size=q.size)
-        best_id, best = scores[0]
-        if best < self.threshold:
+        accepted = accept(scores, self.threshold)
+        if accepted is None:
             return []
+        best_id, best = accepted
         bp = next(b for b in bps if b.fingerprint.id == best_id)
+        weakest = jackknife.weakest(got.pixels, q.size, bp)
+        if weakest is not None and weakest < self.threshold:
+            return []  # carried by one fingerprint image: its content, not the sensor
         runner_up = scores[1][1] if len(scores) > 1 else None
         evidence: dict[str, Any] = bp.body.as_dict() | {
             "pce": round(best, 1),
@@ -212,6 +293,7 @@ class PrnuLinks:
             "fingerprint": best_id,
             "fingerprint_images": bp.fingerprint.n_images,
             "next_best_pce": None if runner_up is None else round(runner_up, 1),
+            "leave_one_out_min_pce": None if weakest is None else round(weakest, 1),
             "image": q.sha256,
             "size": list(q.size),
         }
