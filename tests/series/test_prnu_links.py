@@ -10,17 +10,26 @@ is too small for the crop and ``other`` is of another frame size.
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from lodestar.demo.sensor import sensor_shots
 from lodestar.series.base import LinkBuilderConformance
 from lodestar.series.context import INFO_KEY
+from lodestar.series.prnu import (
+    PCE_THRESHOLD,
+    CameraFingerprint,
+    estimate_fingerprint,
+    match_image,
+)
 from lodestar.series.prnu_links import prnu_bodies, prnu_links, prnu_path
 from lodestar.store import Item, Media, MediaLink, Source
 from lodestar.store.models import spec_sha256
@@ -155,3 +164,32 @@ class TestPrnu(LinkBuilderConformance):
         session.flush()
         found = {b["serial"]: {names[s] for s in b["images"]} for b in prnu_bodies(session)}
         assert found == {"111": {"x1"}, "222": {"x2"}}
+
+
+def _centre_grey(data: bytes, size: int = 512) -> np.ndarray:
+    grey = np.asarray(Image.open(io.BytesIO(data)).convert("L"), np.float32)
+    h, w = grey.shape
+    top, left = (h - size) // 2, (w - size) // 2
+    return grey[top : top + size, left : left + size]
+
+
+def test_shared_scene_fools_a_whole_fingerprint_but_not_leave_one_out() -> None:
+    """Why links must survive leave-one-out: another camera's shot of a scene that is also in
+    one fingerprint image passes PCE 60 against the whole fingerprint (content, not sensor)."""
+    frame = (576, 544)
+    other = [_centre_grey(b) for b in sensor_shots(2, [200, 201, 202, 203], frame)]
+    own = [_centre_grey(b) for b in sensor_shots(1, [300, 301, 302, 303], frame)]
+    query = _centre_grey(next(iter(sensor_shots(1, [200], frame))))
+
+    def prints(images: list[np.ndarray]) -> list[CameraFingerprint]:
+        return [
+            CameraFingerprint(
+                f"loo{i}", frame, 512, 3, estimate_fingerprint(images[:i] + images[i + 1 :])
+            )
+            for i in range(len(images))
+        ]
+
+    whole = CameraFingerprint("whole", frame, 512, 4, estimate_fingerprint(other))
+    assert match_image(query, [whole], None, size=frame)[0][1] >= PCE_THRESHOLD
+    assert min(p for _, p in match_image(query, prints(other), None, size=frame)) < PCE_THRESHOLD
+    assert min(p for _, p in match_image(query, prints(own), None, size=frame)) >= PCE_THRESHOLD
