@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from lodestar.analyze.queries import media_as_dict
 from lodestar.errors import NotFound, UserError
 from lodestar.match.matching import matches_for
+from lodestar.review import readcache
 from lodestar.store import (
     HashSet,
     HashSetEntry,
@@ -53,6 +54,11 @@ def _unique_media(session: Session, scope: str | None) -> int:
 
 
 def summary(session: Session, *, scope: str | None) -> dict[str, Any]:
+    """Operation figures, cached per scope until the pipeline writes (``readcache``)."""
+    return readcache.cached(session, "summary", scope, lambda: _summary(session, scope=scope))
+
+
+def _summary(session: Session, *, scope: str | None) -> dict[str, Any]:
     sources = session.execute(
         _in_scope(
             select(Source.id, Source.label, Source.agency, Source.status, func.count(Item.id))

@@ -15,7 +15,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from lodestar.errors import NotFound, UserError
-from lodestar.review import clues_view, collab
+from lodestar.review import clues_view, collab, readcache
 from lodestar.series.service import show_series, why
 from lodestar.store import (
     Clue,
@@ -53,7 +53,14 @@ def visible_shas(session: Session, *, scope: str | None) -> set[str] | None:
     return {r for r in rows if r}
 
 
-def _active_series(session: Session, scope: str | None) -> list[Any]:
+def _active_series(session: Session, scope: str | None) -> list[dict[str, Any]]:
+    """Active series with their visible sizes, cached per scope until the store moves."""
+    return readcache.cached(
+        session, "active_series", scope, lambda: _count_active_series(session, scope), copy=False
+    )
+
+
+def _count_active_series(session: Session, scope: str | None) -> list[dict[str, Any]]:
     """Active series with at least one member the caller may see, with that many as ``size``.
 
     Counted in SQL: loading the 100k member rows into Python to count them is slow."""
@@ -78,10 +85,17 @@ def _active_series(session: Session, scope: str | None) -> list[Any]:
             .where(Source.agency == scope)
         )
         query = query.where(SeriesMember.media_sha256.in_(scoped))
-    return list(session.execute(query).all())
+    return [row._asdict() for row in session.execute(query)]
 
 
 def _countries_by_series(session: Session, scope: str | None) -> dict[int, list[str]]:
+    """Countries per series, cached per scope until the store moves."""
+    return readcache.cached(
+        session, "series_countries", scope, lambda: _count_countries(session, scope), copy=False
+    )
+
+
+def _count_countries(session: Session, scope: str | None) -> dict[int, list[str]]:
     """Countries named by place clues of each series' visible members, most clues first.
 
     Grouped in SQL on the JSON field, so the clue values are never decoded in Python; a
@@ -107,7 +121,7 @@ def _countries_by_series(session: Session, scope: str | None) -> dict[int, list[
     out: dict[int, list[str]] = defaultdict(list)
     for sid, c, _n in session.execute(query):
         out[int(sid)].append(str(c))
-    return out
+    return dict(out)
 
 
 def _collab_state(session: Session) -> tuple[dict[int, str], dict[int, int], dict[int, set[int]]]:
@@ -147,23 +161,23 @@ def _rows(
     countries = _countries_by_series(session, scope) if details else {}
     rows = []
     for s in series:
-        priority = priorities.get(s.id, 1)
+        priority = priorities.get(s["id"], 1)
         rows.append(
             {
-                "id": s.id,
-                "name": s.name,
-                "size": s.size,
-                "locked": s.locked,
-                "icse_series": s.icse_series,
-                "victim_identified": s.victim_identified,
+                "id": s["id"],
+                "name": s["name"],
+                "size": s["size"],
+                "locked": s["locked"],
+                "icse_series": s["icse_series"],
+                "victim_identified": s["victim_identified"],
                 "priority": priority,
                 "priority_label": PRIORITIES[priority],
-                "assigned_to": assigned.get(s.id),
-                "seen_by": len(seen[s.id]),
-                "seen_by_me": user_id in seen[s.id],
-                "tags": tags.get(s.id, []),
-                "countries": countries.get(s.id, []),
-                "updated_at": s.updated_at,
+                "assigned_to": assigned.get(s["id"]),
+                "seen_by": len(seen[s["id"]]),
+                "seen_by_me": user_id in seen[s["id"]],
+                "tags": tags.get(s["id"], []),
+                "countries": countries.get(s["id"], []),
+                "updated_at": s["updated_at"],
             }
         )
     return rows

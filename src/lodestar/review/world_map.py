@@ -18,6 +18,7 @@ from sqlalchemy import Numeric, cast, func, select
 from sqlalchemy.orm import Session
 
 from lodestar.errors import DataError
+from lodestar.review import readcache
 from lodestar.store import Clue, Item, SeriesMember, Source
 
 TOPOJSON = Path(__file__).parent / "static" / "countries-110m.json"
@@ -118,6 +119,11 @@ def _place_clues(scope: str | None) -> Any:
 
 
 def places(session: Session, *, scope: str | None) -> list[dict[str, Any]]:
+    """Map points, cached per scope until the pipeline writes (``readcache``)."""
+    return readcache.cached(session, "places", scope, lambda: _places(session, scope=scope))
+
+
+def _places(session: Session, *, scope: str | None) -> list[dict[str, Any]]:
     """Place clues the caller may see, one point per town (rounded fix), with media counts.
 
     One grouped query per (point, series): a media is in at most one series, so the media
