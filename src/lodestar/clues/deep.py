@@ -35,10 +35,10 @@ from lodestar.clues.base import (
 )
 from lodestar.errors import UserError
 from lodestar.evidence.content import Unavailable, materialize
-from lodestar.store import Clue, ClueRun, HashSet, Match, Media, ProcessingWarning, StageRun
+from lodestar.store import Clue, ClueRun, HashSet, Match, Media, StageRun
 from lodestar.store.bulk import insert_ignore
-from lodestar.store.models import warning_key
 from lodestar.store.series_models import SeriesMember
+from lodestar.store.warnings import record_warning
 from lodestar.workspace import Workspace
 
 STAGES = ("metadata", "keyframes", "ocr")  # keyframes before ocr: their images feed OCR
@@ -392,20 +392,14 @@ def _warn(
     summary: DeepPassSummary,
 ) -> None:
     summary.warnings[code] += 1
-    insert_ignore(
+    record_warning(
         session,
-        ProcessingWarning,
-        [
-            {
-                "key": warning_key(source_id, spec, stage, code),
-                "source_id": source_id,
-                "path_spec": spec,
-                "media_sha256": sha,
-                "stage": stage,
-                "code": code,
-                "reason": reason,
-            }
-        ],
+        sha256=sha,
+        source_id=source_id,
+        path_spec=spec,
+        stage=stage,
+        code=code,
+        reason=reason,
     )
 
 

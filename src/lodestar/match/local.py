@@ -21,9 +21,9 @@ from lodestar.config import Settings
 from lodestar.evidence.content import Unavailable, materialize
 from lodestar.evidence.sniff import open_readonly
 from lodestar.match.features import FeatureIndex, LocalFeatures, features_from_bytes
-from lodestar.store import Match, Media, ProcessingWarning
+from lodestar.store import Match, Media
 from lodestar.store.bulk import insert_ignore
-from lodestar.store.models import warning_key
+from lodestar.store.warnings import record_warning
 
 STAGE = "features"
 MAX_IMAGE_BYTES = 256 * 1024 * 1024
@@ -125,18 +125,12 @@ def _read(path: Path) -> bytes:
 def _warn(
     session: Session, sha: str, source_id: int | None, spec: str, code: str, reason: str
 ) -> None:
-    insert_ignore(
+    record_warning(
         session,
-        ProcessingWarning,
-        [
-            {
-                "key": warning_key(source_id, spec, STAGE, code),
-                "source_id": source_id,
-                "path_spec": spec,
-                "media_sha256": sha,
-                "stage": STAGE,
-                "code": code,
-                "reason": reason,
-            }
-        ],
+        sha256=sha,
+        source_id=source_id,
+        path_spec=spec,
+        stage=STAGE,
+        code=code,
+        reason=reason,
     )

@@ -27,9 +27,9 @@ from lodestar.analyze.signals.vpdq import (
 from lodestar.config import Settings
 from lodestar.evidence.content import Unavailable, materialize
 from lodestar.evidence.sniff import open_readonly
-from lodestar.store import Match, Media, ProcessingWarning, Signal
+from lodestar.store import Match, Media, Signal
 from lodestar.store.bulk import insert_ignore
-from lodestar.store.models import warning_key
+from lodestar.store.warnings import record_warning
 
 MAX_VIDEO_BYTES = 512 * 1024 * 1024  # read into memory for PyAV
 
@@ -83,20 +83,14 @@ def _signature(path: Path) -> list[VpdqFrame]:
 def _warn(
     session: Session, sha: str, source_id: int | None, spec: str, code: str, reason: str
 ) -> None:
-    insert_ignore(
+    record_warning(
         session,
-        ProcessingWarning,
-        [
-            {
-                "key": warning_key(source_id, spec or sha, "vpdq", code),
-                "source_id": source_id,
-                "path_spec": spec or sha,
-                "media_sha256": sha,
-                "stage": "vpdq",
-                "code": code,
-                "reason": reason,
-            }
-        ],
+        sha256=sha,
+        source_id=source_id,
+        path_spec=spec,
+        stage="vpdq",
+        code=code,
+        reason=reason,
     )
 
 
