@@ -20,7 +20,7 @@ class _Nameless:
 
 
 def test_register_get_and_duplicates() -> None:
-    reg: Registry[_A] = Registry("test thing")
+    reg: Registry[_A] = Registry("test thing", listed=False)
     reg.register(_A)  # type: ignore[arg-type]
     reg.register(_A)  # type: ignore[arg-type]  # same object twice is harmless
     assert reg.get("alpha") is _A and "alpha" in reg and reg.names() == ["alpha"]
@@ -36,3 +36,20 @@ def test_source_readers_registered_by_name() -> None:
     from lodestar.evidence.base import source_readers
 
     assert {"folder", "zip", "tar"} <= set(source_readers.names())
+
+
+def test_builtins_load_on_first_lookup() -> None:
+    reg: Registry[_A] = Registry(
+        "lazy thing", builtins=("tests._registry_builtin_probe",), listed=False
+    )
+    assert reg._items == {}  # nothing imported before a lookup
+    import sys
+    import types
+
+    probe = types.ModuleType("tests._registry_builtin_probe")
+    sys.modules["tests._registry_builtin_probe"] = probe
+    try:
+        reg.register(_A)  # type: ignore[arg-type]  # as the probe module's import would
+        assert reg.names() == ["alpha"] and reg.get("alpha") is _A
+    finally:
+        del sys.modules["tests._registry_builtin_probe"]
