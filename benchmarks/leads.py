@@ -24,7 +24,7 @@ from pathlib import Path
 from lodestar.config import Settings
 from lodestar.demo.photos import scene
 from lodestar.leads import service
-from lodestar.leads.actors import Actor
+from lodestar.access import Actor
 from lodestar.leads.package import build_package, verify_package
 from lodestar.store import Item, Media, Series, SeriesMember, Source
 from lodestar.store.models import spec_sha256

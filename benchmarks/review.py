@@ -1,6 +1,6 @@
 """The web workbench's two per-request costs, each against a same-run baseline (SQLite, 1 thread):
 
-- ``blur``: serving one blurred greyscale thumbnail (``lodestar.review.media.blurred_jpeg`` on a
+- ``blur``: serving one blurred greyscale thumbnail (``lodestar.blur.blurred_jpeg`` on a
   256 px JPEG) against the baseline of decoding and re-encoding the same JPEG unchanged;
 - ``audit append``: appending hash-chained audit events (``lodestar.audit.append_event``, one
   savepoint and a head read each) against inserting the same rows with a constant hash
@@ -21,7 +21,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from lodestar.audit import append_event, verify_chain
-from lodestar.review.media import blurred_jpeg
+from lodestar.blur import blurred_jpeg
 from lodestar.store import Store
 from lodestar.store.people_models import AuditEvent
 

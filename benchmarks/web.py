@@ -428,7 +428,7 @@ def pg_drop(admin_url: str) -> None:
 
 def serve_app() -> Any:
     """uvicorn factory (``web:serve_app``): the workspace and DB URL come from the environment."""
-    from lodestar.review.app import create_app
+    from lodestar.web.app import create_app
     from lodestar.review.config import WebConfig
 
     ws = open_workspace(settings=Settings())

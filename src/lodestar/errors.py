@@ -51,3 +51,32 @@ class ToolMissing(LodestarError):
 class StoreError(LodestarError):
     exit_code = ExitCode.STORE_ERROR
     code = "store_error"
+
+
+# -- access and collaboration: raised by services, mapped to HTTP statuses by the web shell ----
+
+
+class Unauthenticated(LodestarError):
+    code = "unauthenticated"
+
+
+class Forbidden(LodestarError):
+    code = "forbidden"
+
+
+class CsrfFailed(LodestarError):
+    code = "csrf_failed"
+
+
+class Conflict(LodestarError):
+    """Someone else holds what you asked for (a series assigned to another analyst)."""
+
+    code = "conflict"
+
+
+class RateLimited(LodestarError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, detail={"retry_after_s": retry_after})
+        self.retry_after = retry_after

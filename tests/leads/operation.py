@@ -18,9 +18,9 @@ from pathlib import Path
 from PIL import Image
 from sqlalchemy.orm import Session
 
+from lodestar.access import Actor
 from lodestar.demo.exif import ExifInfo, build_exif
 from lodestar.demo.photos import scene
-from lodestar.leads.actors import Actor
 from lodestar.store import Clue, Item, Media, Series, SeriesMember, Source
 from lodestar.store.models import spec_sha256
 from lodestar.store.people_models import Agency, User

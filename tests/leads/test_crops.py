@@ -13,9 +13,8 @@ import pytest
 from PIL import Image, ImageOps
 from sqlalchemy import select
 
-from lodestar.errors import UserError
+from lodestar.errors import Forbidden, UserError
 from lodestar.leads.crops import export_crop, parse_box
-from lodestar.review.errors import Forbidden
 from lodestar.store.people_models import AuditEvent
 from lodestar.workspace import Workspace
 

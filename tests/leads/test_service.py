@@ -10,9 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from lodestar.audit import head, verify_chain
-from lodestar.errors import DataError, NotFound, UserError
+from lodestar.errors import DataError, Forbidden, NotFound, UserError
 from lodestar.leads import reply, service
-from lodestar.review.errors import Forbidden
 from lodestar.series.service import move_media, show_series
 from lodestar.store.lead_models import LeadEvent
 from lodestar.store.people_models import AuditEvent

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from lodestar.errors import Forbidden
 from lodestar.leads import service
 from lodestar.reports.figures import operation_figures
-from lodestar.review.errors import Forbidden
 from lodestar.series.service import name_series
 from lodestar.workspace import Workspace
 

@@ -21,9 +21,9 @@ from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
 from lodestar.review import auth, collab, people
-from lodestar.review.app import create_app
 from lodestar.review.config import WebConfig
 from lodestar.store import Clue, Item, Media, Series, SeriesMember, Source
+from lodestar.web.app import create_app
 from lodestar.workspace import Workspace
 
 PASSWORD = "correct horse battery"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lodestar.review import operation, people, readcache, series_read, world_map
+from lodestar.review import operation, people, readcache, series_read
+from lodestar.web import world_map
 
 from .conftest import AGENCY_A, AGENCY_B, Operation, _add_clues, _add_media, _add_series
 

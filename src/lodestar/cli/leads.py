@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from lodestar.cli.common import JSON_OPTION_HELP, console, emit_json, workspace
 from lodestar.errors import ExitCode, UserError
 from lodestar.leads import crops, keys, reply, service
-from lodestar.leads.actors import Actor, user_actor
+from lodestar.access import Actor, user_actor
 from lodestar.leads.jurisdiction import suggest_countries
 from lodestar.leads.package import build_package, verify_package
 from lodestar.reports.figures import operation_figures

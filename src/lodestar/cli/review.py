@@ -223,7 +223,7 @@ def serve_command(
     """Run the web workbench on this workspace."""
     import uvicorn
 
-    from lodestar.review.app import create_app
+    from lodestar.web.app import create_app
     from lodestar.review.config import WebConfig
 
     with workspace() as ws:

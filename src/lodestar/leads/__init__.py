@@ -2,5 +2,5 @@
 
 Services are keyword-only functions on a caller's session; the caller commits (CLI command,
 web request). Who may do what is checked here, from the acting person's role and agency
-(:class:`lodestar.leads.actors.Actor`), so a web route stays a thin shell.
+(:class:`lodestar.access.Actor`), so a web route stays a thin shell.
 """

@@ -17,12 +17,12 @@ import numpy as np
 from PIL import Image, ImageOps
 from sqlalchemy.orm import Session
 
+from lodestar.access import Actor, require
 from lodestar.analyze.queries import find_media
 from lodestar.audit import append_event
 from lodestar.config import Settings
 from lodestar.errors import DataError, UserError
 from lodestar.evidence.content import MediaCopy, materialize
-from lodestar.leads.actors import Actor, require
 
 Box = tuple[int, int, int, int]
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}

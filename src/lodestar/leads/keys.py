@@ -21,9 +21,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lodestar.access import Actor, require
 from lodestar.audit import append_event
 from lodestar.errors import DataError, UserError
-from lodestar.leads.actors import Actor, require
 from lodestar.store.lead_models import SigningKey
 
 KEY_DIR = "keys"

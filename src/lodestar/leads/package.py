@@ -26,8 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lodestar import __version__
+from lodestar.access import Actor, require
+from lodestar.blur import blurred_jpeg, thumb_file
 from lodestar.errors import DataError, LodestarError, UserError
-from lodestar.leads.actors import Actor, require
 from lodestar.leads.case import case_document
 from lodestar.leads.keys import (
     key_id_of,
@@ -51,7 +52,7 @@ from lodestar.leads.service import (
     show_lead,
 )
 from lodestar.match.formats import HashSetRecord, write_hashset
-from lodestar.review.media import blurred_jpeg, get_limits, thumb_path
+from lodestar.review.media import get_limits
 from lodestar.store import Item, Media, Series
 from lodestar.store.lead_models import Lead, LeadPackage
 
@@ -204,7 +205,7 @@ def make_previews(
     for sha in shas:
         media = session.get(Media, sha)
         try:
-            path = thumb_path(derived, media)  # type: ignore[arg-type]
+            path = thumb_file(derived, media)  # type: ignore[arg-type]
             if sha in clear:
                 out.append(Preview(sha, _clean_jpeg(path), True, clear[sha]))
             else:

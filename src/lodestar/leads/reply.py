@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lodestar.access import Actor, require
 from lodestar.errors import DataError, NotFound, UserError
-from lodestar.leads.actors import Actor, require
 from lodestar.leads.service import (
     OUTCOMES,
     acknowledge_lead,

@@ -19,9 +19,9 @@ import pycountry
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from lodestar.access import Actor, require
 from lodestar.audit import append_event
 from lodestar.errors import NotFound, UserError
-from lodestar.leads.actors import Actor, require
 from lodestar.leads.jurisdiction import suggest_countries
 from lodestar.series.service import mark_identified
 from lodestar.store import Clue, Series, SeriesMember

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lodestar.leads.actors import Actor, require
+from lodestar.access import Actor, require
 from lodestar.store import Item, Media, Series, SeriesEvent
 from lodestar.store.lead_models import LEAD_STATUSES, Lead, LeadEvent, LeadSeries
 

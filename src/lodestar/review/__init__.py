@@ -1,5 +1,5 @@
-"""The web workbench: FastAPI app, people and roles, wellness-first media, audit browser.
+"""The review domain: people and roles' sessions, wellness-first media, collaboration, audit.
 
-Pages and the JSON API under ``/api`` are thin shells over the service modules here
-(``people``, ``auth``, ``media``, ``operation``, ``audit``); the CLI uses the same services.
+No web code here: the FastAPI shell in ``lodestar.web`` calls these keyword-only services, and
+the CLI uses the same ones. Permissions live in ``lodestar.access``.
 """

@@ -16,8 +16,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from lodestar.access import Actor
+from lodestar.errors import RateLimited
 from lodestar.review.config import WebConfig
-from lodestar.review.errors import RateLimited
 from lodestar.store.people_models import Agency, User, WebSession
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended (RFC 9106) parameters
@@ -71,6 +72,10 @@ class Principal:
     agency: str | None  # agency code
     csrf_token: str
     session_id: str
+
+    def as_actor(self) -> Actor:
+        """This login as the actor the stage services authorise."""
+        return Actor(name=self.username, user_id=self.user_id, role=self.role, agency=self.agency)
 
 
 class LoginLimiter:

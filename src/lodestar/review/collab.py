@@ -14,8 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lodestar.errors import NotFound, UserError
-from lodestar.review.errors import Conflict
+from lodestar.errors import Conflict, NotFound, UserError
 from lodestar.review.media import as_utc
 from lodestar.series.service import get_series, series_events
 from lodestar.store.collab_models import (

@@ -8,17 +8,14 @@ user's reveal intervals, so two images open at once count once.
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageFilter
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from lodestar.audit import append_event
-from lodestar.errors import DataError, NotFound, UserError
+from lodestar.errors import UserError
 from lodestar.store import Media
 from lodestar.store.people_models import OperationSetting, Preference, Reveal, User
 
@@ -39,7 +36,6 @@ _LIMIT_BOUNDS = {
     "break_after_s": (60, 8 * 3600),
     "break_window_s": (600, 24 * 3600),
 }
-_MAX_THUMB_PIXELS = 4096 * 4096  # thumbnails are 256 px; anything huge is not ours
 
 
 # --- limits and preferences -------------------------------------------------------------------
@@ -108,36 +104,6 @@ def set_preference(
         detail={"blur": blur, "colour": colour},
     )
     return {"blur": blur, "colour": colour}
-
-
-# --- renderings -------------------------------------------------------------------------------
-
-
-def thumb_path(derived: Path, media: Media) -> Path:
-    """The thumbnail file (``Media.thumb`` is relative to derived/); never outside derived/."""
-    if not media.thumb:
-        raise NotFound("this media has no thumbnail", detail={"media": media.sha256})
-    derived = derived.resolve()
-    path = (derived / media.thumb).resolve()
-    if not path.is_relative_to(derived) or not path.is_file():
-        raise NotFound("the thumbnail of this media is missing", detail={"media": media.sha256})
-    return path
-
-
-def blurred_jpeg(path: Path, *, radius: int, colour: bool) -> bytes:
-    try:
-        with Image.open(path) as img:
-            if img.width * img.height > _MAX_THUMB_PIXELS:
-                raise DataError(f"thumbnail {path.name} is unexpectedly large")
-            out = img.convert("RGB" if colour else "L")
-    except (OSError, Image.DecompressionBombError) as exc:
-        raise DataError(f"cannot read thumbnail {path.name}: {exc}") from exc
-    # Downscale first: a strong blur of a small image hides the same and costs far less.
-    small = out.reduce(2) if min(out.size) >= 64 else out
-    blurred = small.filter(ImageFilter.GaussianBlur(max(1, radius // 2)))
-    buf = io.BytesIO()
-    blurred.resize(out.size).save(buf, "JPEG", quality=70)
-    return buf.getvalue()
 
 
 # --- reveals and exposure ---------------------------------------------------------------------

@@ -1,0 +1,105 @@
+"""FastAPI dependencies: the unit of work, the signed-in user, CSRF and permission checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from lodestar.access import require
+from lodestar.errors import CsrfFailed, Unauthenticated
+from lodestar.review.auth import LoginLimiter, Principal, load_session, same_token
+from lodestar.review.config import WebConfig
+from lodestar.workspace import Workspace
+
+SESSION_COOKIE = "lodestar_session"
+LOGIN_CSRF_COOKIE = "lodestar_login_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def workspace_of(request: Request) -> Workspace:
+    ws: Workspace = request.app.state.workspace
+    return ws
+
+
+def config_of(request: Request) -> WebConfig:
+    config: WebConfig = request.app.state.config
+    return config
+
+
+def limiter_of(request: Request) -> LoginLimiter:
+    limiter: LoginLimiter = request.app.state.limiter
+    return limiter
+
+
+def now_of(request: Request) -> datetime:
+    return config_of(request).clock()
+
+
+def unit_of_work(request: Request) -> Iterator[Session]:
+    """One session per request, committed when the handler returns (before the response).
+
+    A page commits earlier, before its template is rendered (``pages.render``), so rendering
+    holds neither a pooled connection nor SQLite's write lock (taken by the audit event)."""
+    with workspace_of(request).store.session() as session:
+        request.state.db = session
+        try:
+            yield session
+        finally:
+            request.state.db = None
+
+
+DB = Annotated[Session, Depends(unit_of_work, scope="function")]
+
+
+def signed_in(request: Request, session: DB) -> Principal:
+    principal = load_session(
+        session,
+        token=request.cookies.get(SESSION_COOKIE),
+        now=now_of(request),
+        config=config_of(request),
+    )
+    if principal is None:
+        raise Unauthenticated("sign in first (or your session has ended)")
+    request.state.principal = principal
+    return principal
+
+
+User = Annotated[Principal, Depends(signed_in)]
+
+
+async def _submitted_token(request: Request) -> str | None:
+    token = request.headers.get(CSRF_HEADER)
+    if token:
+        return token
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()  # Starlette caches it: Form() parameters still work
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+async def csrf_checked(request: Request, principal: User) -> Principal:
+    """Synchroniser token: every unsafe request carries the session's token (header or field)."""
+    if request.method in UNSAFE_METHODS:
+        token = await _submitted_token(request)
+        if not same_token(token, principal.csrf_token):
+            raise CsrfFailed("missing or wrong CSRF token; reload the page and try again")
+    return principal
+
+
+def permitted(permission: str) -> Callable[..., Any]:
+    """A dependency: the signed-in user, CSRF-checked on unsafe methods, holding ``permission``."""
+
+    def dependency(principal: Annotated[Principal, Depends(csrf_checked)]) -> Principal:
+        require(principal, permission)
+        return principal
+
+    dependency.__name__ = f"permitted_{permission.replace('.', '_')}"
+    return dependency

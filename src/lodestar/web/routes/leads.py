@@ -1,0 +1,301 @@
+"""Leads in the workbench: list, page, create (from a series), review, send, acknowledge, outcome.
+
+Thin shells over ``lodestar.leads.service`` (which checks roles again, scopes liaisons to the
+leads sent to their agency and writes the lead's history and the audit chain). Views are
+audited here. Forms post and come back with a redirect; the JSON twins live under /api/leads.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lodestar.audit import append_event
+from lodestar.leads import service
+from lodestar.leads.jurisdiction import suggest_countries
+from lodestar.review.auth import Principal
+from lodestar.store.lead_models import LEAD_STATUSES
+from lodestar.store.people_models import Agency
+from lodestar.web.deps import DB, permitted
+from lodestar.web.lead_view import lead_media, page_actions, series_clues
+from lodestar.web.pages import render
+
+router = APIRouter()
+Viewer = Annotated[Principal, Depends(permitted("lead.view"))]
+Editor = Annotated[Principal, Depends(permitted("lead.edit"))]
+Reviewer = Annotated[Principal, Depends(permitted("lead.review"))]
+Sender = Annotated[Principal, Depends(permitted("lead.send"))]
+Responder = Annotated[Principal, Depends(permitted("lead.respond"))]
+LeadId = Annotated[int, Path(ge=1, description="Lead id")]
+Filter = Annotated[str | None, Query(max_length=16)]
+Text = Annotated[str, Form(max_length=4000)]
+
+
+class LeadIn(BaseModel):
+    series_ids: list[int] = Field(min_length=1, max_length=100)
+    country: str = Field(max_length=2)
+    agency: str | None = Field(default=None, max_length=64)
+    urgency: str = "routine"
+    urgency_reason: str = Field(default="", max_length=4000)
+    summary: str = Field(default="", max_length=20000)
+    clue_ids: list[int] = Field(default_factory=list, max_length=1000)
+    title: str | None = Field(default=None, max_length=200)
+    country_note: str = Field(default="", max_length=4000)
+
+
+class NoteIn(BaseModel):
+    note: str = Field(default="", max_length=4000)
+
+
+class AckIn(BaseModel):
+    reference: str = Field(default="", max_length=200)
+    note: str = Field(default="", max_length=4000)
+
+
+class OutcomeIn(BaseModel):
+    outcome: str = Field(max_length=32)
+    note: str = Field(default="", max_length=4000)
+    count: int = 1
+    to_country: str | None = Field(default=None, max_length=2)
+
+
+def _audit(session: Session, principal: Principal, action: str, target: str, **detail: Any) -> None:
+    append_event(
+        session,
+        actor=principal.username,
+        user_id=principal.user_id,
+        action=action,
+        target=target,
+        detail=detail,
+    )
+
+
+def _to_lead(lead_id: int) -> Response:
+    return RedirectResponse(f"/leads/{lead_id}", status_code=303)
+
+
+# -- list and page -----------------------------------------------------------------------------
+
+
+def _list(
+    session: Session, principal: Principal, status: str | None, country: str | None, via: str
+) -> list[dict[str, Any]]:
+    rows = service.list_leads(
+        session, actor=principal.as_actor(), status=status or None, country=country or None
+    )
+    _audit(
+        session, principal, "lead.list", "", via=via, status=status, country=country, n=len(rows)
+    )
+    return rows
+
+
+@router.get("/leads", include_in_schema=False)
+def leads_page(
+    request: Request, session: DB, principal: Viewer, status: Filter = None, country: Filter = None
+) -> Response:
+    rows = _list(session, principal, status, country, "page")
+    return render(
+        request,
+        "leads.html",
+        principal=principal,
+        rows=rows,
+        statuses=LEAD_STATUSES,
+        status_filter=status or "",
+        country=country or "",
+        actions=page_actions(principal, None),
+    )
+
+
+@router.get("/api/leads", summary="Leads (filters: status, country); liaisons: their agency's")
+def leads_api(
+    session: DB, principal: Viewer, status: Filter = None, country: Filter = None
+) -> list[dict[str, Any]]:
+    return _list(session, principal, status, country, "api")
+
+
+def _show(session: Session, principal: Principal, lead_id: int, via: str) -> dict[str, Any]:
+    lead = service.show_lead(session, actor=principal.as_actor(), lead_id=lead_id)
+    _audit(session, principal, "lead.view", f"lead:{lead_id}", via=via)
+    return lead
+
+
+@router.get("/api/leads/{lead_id}", summary="A lead: series, clues, country reasoning, history")
+def lead_api(session: DB, principal: Viewer, lead_id: LeadId) -> dict[str, Any]:
+    return _show(session, principal, lead_id, "api")
+
+
+# -- create ------------------------------------------------------------------------------------
+
+
+@router.get("/leads/new", include_in_schema=False)
+def new_lead_page(
+    request: Request,
+    session: DB,
+    principal: Editor,
+    series: Annotated[list[int], Query(min_length=1, max_length=100)],
+) -> Response:
+    suggestion = suggest_countries(session, series_ids=series)
+    agencies = session.execute(
+        select(Agency.code, Agency.name, Agency.country).order_by(Agency.country, Agency.code)
+    ).all()
+    _audit(session, principal, "lead.new_form", "", series=series)
+    return render(
+        request,
+        "lead_new.html",
+        principal=principal,
+        series=series,
+        suggestion=suggestion,
+        agencies=agencies,
+        clues=series_clues(session, series_ids=series),
+        urgencies=service.URGENCIES,
+    )
+
+
+@router.get("/leads/{lead_id}", include_in_schema=False)
+def lead_page(request: Request, session: DB, principal: Viewer, lead_id: LeadId) -> Response:
+    lead = _show(session, principal, lead_id, "page")
+    return render(
+        request,
+        "lead.html",
+        principal=principal,
+        lead=lead,
+        media=lead_media(session, series_ids=lead["series"]),
+        actions=page_actions(principal, lead),
+        outcomes=service.OUTCOMES,
+    )
+
+
+def _create(session: Session, principal: Principal, body: LeadIn) -> dict[str, Any]:
+    return service.create_lead(
+        session, actor=principal.as_actor(), **body.model_dump(exclude_none=True)
+    )
+
+
+@router.post("/api/leads", status_code=201, summary="Draft a lead for one or more series")
+def create_api(session: DB, principal: Editor, body: LeadIn) -> dict[str, Any]:
+    return _create(session, principal, body)
+
+
+@router.post("/leads", include_in_schema=False)
+def create_form(
+    session: DB,
+    principal: Editor,
+    series_ids: Annotated[list[int], Form(min_length=1, max_length=100)],
+    country: Annotated[str, Form(max_length=2)] = "",
+    country_other: Annotated[str, Form(max_length=2)] = "",
+    agency: Annotated[str, Form(max_length=64)] = "",
+    urgency: Annotated[str, Form(max_length=16)] = "routine",
+    urgency_reason: Text = "",
+    summary: Annotated[str, Form(max_length=20000)] = "",
+    clue_ids: Annotated[list[int] | None, Form(max_length=1000)] = None,
+    title: Annotated[str, Form(max_length=200)] = "",
+    country_note: Text = "",
+) -> Response:
+    body = LeadIn(
+        series_ids=series_ids,
+        country=country_other.strip() or country,  # a typed country overrides the suggestion
+        agency=agency or None,
+        urgency=urgency,
+        urgency_reason=urgency_reason,
+        summary=summary,
+        clue_ids=clue_ids or [],
+        title=title or None,
+        country_note=country_note,
+    )
+    return _to_lead(int(_create(session, principal, body)["id"]))
+
+
+# -- lifecycle ---------------------------------------------------------------------------------
+
+
+@router.post("/api/leads/{lead_id}/review", summary="Review a lead (not its author)")
+def review_api(session: DB, principal: Reviewer, lead_id: LeadId, body: NoteIn) -> dict[str, Any]:
+    return service.review_lead(
+        session, actor=principal.as_actor(), lead_id=lead_id, note=body.note
+    )
+
+
+@router.post("/leads/{lead_id}/review", include_in_schema=False)
+def review_form(session: DB, principal: Reviewer, lead_id: LeadId, note: Text = "") -> Response:
+    service.review_lead(session, actor=principal.as_actor(), lead_id=lead_id, note=note)
+    return _to_lead(lead_id)
+
+
+@router.post("/api/leads/{lead_id}/send", summary="Send a reviewed lead to its target agency")
+def send_api(session: DB, principal: Sender, lead_id: LeadId, body: NoteIn) -> dict[str, Any]:
+    return service.send_lead(
+        session, actor=principal.as_actor(), lead_id=lead_id, note=body.note
+    )
+
+
+@router.post("/leads/{lead_id}/send", include_in_schema=False)
+def send_form(session: DB, principal: Sender, lead_id: LeadId, note: Text = "") -> Response:
+    service.send_lead(session, actor=principal.as_actor(), lead_id=lead_id, note=note)
+    return _to_lead(lead_id)
+
+
+@router.post("/api/leads/{lead_id}/acknowledge", summary="The partner received the lead")
+def acknowledge_api(
+    session: DB, principal: Responder, lead_id: LeadId, body: AckIn
+) -> dict[str, Any]:
+    return service.acknowledge_lead(
+        session,
+        actor=principal.as_actor(),
+        lead_id=lead_id,
+        reference=body.reference,
+        note=body.note,
+    )
+
+
+@router.post("/leads/{lead_id}/acknowledge", include_in_schema=False)
+def acknowledge_form(
+    session: DB,
+    principal: Responder,
+    lead_id: LeadId,
+    reference: Annotated[str, Form(max_length=200)] = "",
+    note: Text = "",
+) -> Response:
+    service.acknowledge_lead(
+        session, actor=principal.as_actor(), lead_id=lead_id, reference=reference, note=note
+    )
+    return _to_lead(lead_id)
+
+
+def _outcome(session: Session, principal: Principal, lead_id: int, body: OutcomeIn) -> Any:
+    return service.record_outcome(
+        session,
+        actor=principal.as_actor(),
+        lead_id=lead_id,
+        outcome=body.outcome,
+        note=body.note,
+        count=body.count,
+        to_country=body.to_country or None,
+    )
+
+
+@router.post("/api/leads/{lead_id}/outcome", summary="Record an outcome of a sent lead")
+def outcome_api(
+    session: DB, principal: Responder, lead_id: LeadId, body: OutcomeIn
+) -> dict[str, Any]:
+    result: dict[str, Any] = _outcome(session, principal, lead_id, body)
+    return result
+
+
+@router.post("/leads/{lead_id}/outcome", include_in_schema=False)
+def outcome_form(
+    session: DB,
+    principal: Responder,
+    lead_id: LeadId,
+    outcome: Annotated[str, Form(max_length=32)],
+    note: Text = "",
+    count: Annotated[int, Form(ge=1, le=10000)] = 1,
+    to_country: Annotated[str, Form(max_length=2)] = "",
+) -> Response:
+    body = OutcomeIn(outcome=outcome, note=note, count=count, to_country=to_country or None)
+    _outcome(session, principal, lead_id, body)
+    return _to_lead(lead_id)

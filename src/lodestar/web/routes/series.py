@@ -1,0 +1,549 @@
+"""The series queue and series pages; claiming, assigning, notes, tags and priority.
+
+Every view and every edit is audited (``series.*``); the series' own activity feed records the
+collaboration for the team. Forms post to the page routes and come back with a redirect; the
+JSON twins live under /api/series.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from lodestar.access import agency_scope, allowed
+from lodestar.audit import append_event
+from lodestar.review import collab, series_read
+from lodestar.review.auth import Principal
+from lodestar.store.collab_models import PRIORITIES
+from lodestar.web.deps import DB, now_of, permitted
+from lodestar.web.pages import render
+
+router = APIRouter()
+Viewer = Annotated[Principal, Depends(permitted("series.view"))]
+Worker = Annotated[Principal, Depends(permitted("series.work"))]
+Assigner = Annotated[Principal, Depends(permitted("series.assign"))]
+SeriesId = Annotated[int, Path(ge=1, description="Series id")]
+NoteId = Annotated[int, Path(ge=1, description="Note id")]
+Filter = Annotated[str | None, Query(max_length=64)]
+Page = Annotated[int, Query(ge=1, le=100_000, description="Page of the queue, from 1")]
+
+
+class AssignIn(BaseModel):
+    username: str = Field(max_length=64)
+    force: bool = False
+
+
+class NoteIn(BaseModel):
+    body: str = Field(max_length=collab.MAX_NOTE)
+
+
+class TagIn(BaseModel):
+    tag: str = Field(max_length=64)
+
+
+class PriorityIn(BaseModel):
+    priority: int
+
+
+def _audit(
+    session: Session, principal: Principal, action: str, series_id: int | None, **detail: Any
+) -> None:
+    append_event(
+        session,
+        actor=principal.username,
+        user_id=principal.user_id,
+        action=action,
+        target=f"series:{series_id}" if series_id is not None else "",
+        detail=detail,
+    )
+
+
+def _scoped(session: Session, principal: Principal, series_id: int) -> None:
+    """NotFound unless the caller may see this series (liaisons: their agency's members)."""
+    series_read.visible_series(session, series_id=series_id, scope=agency_scope(principal))
+
+
+def _back(series_id: int) -> Response:
+    return RedirectResponse(f"/series/{series_id}", status_code=303)
+
+
+# -- queue and page ----------------------------------------------------------------------------
+
+
+def _queue(
+    session: Session,
+    principal: Principal,
+    *,
+    view: str,
+    priority: int | None,
+    country: str | None,
+    tag: str | None,
+    page: int,
+    via: str,
+) -> dict[str, Any]:
+    rows = series_read.queue(
+        session,
+        user_id=principal.user_id,
+        scope=agency_scope(principal),
+        view=view,
+        priority=priority,
+        country=country or None,
+        tag=tag or None,
+    )
+    filters = {"view": view, "priority": priority, "country": country, "tag": tag}
+    shown = series_read.page_of(rows, page)
+    _audit(
+        session,
+        principal,
+        "series.queue",
+        None,
+        via=via,
+        results=len(rows),
+        page=shown["page"],
+        **filters,
+    )
+    return shown
+
+
+@router.get("/series", include_in_schema=False)
+def queue_page(
+    request: Request,
+    session: DB,
+    principal: Viewer,
+    view: Filter = "all",
+    priority: Annotated[int | None, Query(ge=0, le=3)] = None,
+    country: Filter = None,
+    tag: Filter = None,
+    page: Page = 1,
+) -> Response:
+    shown = _queue(
+        session,
+        principal,
+        view=view or "all",
+        priority=priority,
+        country=country,
+        tag=tag,
+        page=page,
+        via="page",
+    )
+    filters = {"view": view or "all", "priority": priority, "country": country, "tag": tag}
+    return render(
+        request,
+        "series_queue.html",
+        principal=principal,
+        rows=shown["rows"],
+        pager=shown,
+        pager_query=urlencode({k: v for k, v in filters.items() if v not in (None, "")}),
+        views=series_read.VIEWS,
+        view=view or "all",
+        priority=priority,
+        priorities=PRIORITIES,
+        country=country or "",
+        tag=tag or "",
+    )
+
+
+@router.get(
+    "/api/series",
+    summary="The series queue (filters: view, priority, country, tag), a page at a time",
+    description=f"{series_read.PAGE_SIZE} series per page (`page`, from 1); the headers "
+    "X-Total-Count, X-Page and X-Pages tell how many there are.",
+)
+def queue_api(
+    response: Response,
+    session: DB,
+    principal: Viewer,
+    view: Filter = "all",
+    priority: Annotated[int | None, Query(ge=0, le=3)] = None,
+    country: Filter = None,
+    tag: Filter = None,
+    page: Page = 1,
+) -> list[dict[str, Any]]:
+    shown = _queue(
+        session,
+        principal,
+        view=view or "all",
+        priority=priority,
+        country=country,
+        tag=tag,
+        page=page,
+        via="api",
+    )
+    response.headers["X-Total-Count"] = str(shown["total"])
+    response.headers["X-Page"] = str(shown["page"])
+    response.headers["X-Pages"] = str(shown["pages"])
+    rows: list[dict[str, Any]] = shown["rows"]
+    return rows
+
+
+def _page(request: Request, session: Session, principal: Principal, series_id: int) -> Any:
+    now = now_of(request)
+    data = series_read.series_page(
+        session,
+        series_id=series_id,
+        scope=agency_scope(principal),
+        user_id=principal.user_id,
+        now=now,
+    )
+    # Who else is on it is read before this visit is recorded (so I am not "someone else").
+    collab.record_view(session, series_id=series_id, user_id=principal.user_id, now=now)
+    return data
+
+
+@router.get("/series/{series_id}", include_in_schema=False)
+def series_page(request: Request, session: DB, principal: Viewer, series_id: SeriesId) -> Response:
+    data = _page(request, session, principal, series_id)
+    _audit(session, principal, "series.view", series_id, via="page")
+    return render(
+        request,
+        "series.html",
+        principal=principal,
+        s=data,
+        priorities=PRIORITIES,
+        can_work=allowed(principal, "series.work"),
+        can_assign=allowed(principal, "series.assign"),
+    )
+
+
+@router.get("/api/series/{series_id}", summary="A series: members, links, clues, notes, tags …")
+def series_api(
+    request: Request, session: DB, principal: Viewer, series_id: SeriesId
+) -> dict[str, Any]:
+    data: dict[str, Any] = _page(request, session, principal, series_id)
+    _audit(session, principal, "series.view", series_id, via="api")
+    return data
+
+
+@router.get("/api/series/{series_id}/activity", summary="The series' activity feed, newest first")
+def activity_api(session: DB, principal: Viewer, series_id: SeriesId) -> list[dict[str, Any]]:
+    _scoped(session, principal, series_id)
+    feed = collab.activity(session, series_id=series_id)
+    if agency_scope(principal) is not None:
+        feed = [a for a in feed if a["source"] == "review"]
+    _audit(session, principal, "series.view", series_id, via="activity")
+    return feed
+
+
+# -- assignment --------------------------------------------------------------------------------
+
+
+def _claim(request: Request, session: Session, principal: Principal, series_id: int) -> Any:
+    _scoped(session, principal, series_id)
+    held = collab.assign(
+        session,
+        series_id=series_id,
+        username=principal.username,
+        actor=principal.username,
+        now=now_of(request),
+    )
+    _audit(session, principal, "series.claim", series_id)
+    return held
+
+
+def _release(request: Request, session: Session, principal: Principal, series_id: int) -> None:
+    _scoped(session, principal, series_id)
+    collab.release(
+        session,
+        series_id=series_id,
+        actor=principal.username,
+        user_id=principal.user_id,
+        now=now_of(request),
+        anyone=allowed(principal, "series.assign"),
+    )
+    _audit(session, principal, "series.release", series_id)
+
+
+def _assign(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    series_id: int,
+    username: str,
+    force: bool,
+) -> Any:
+    _scoped(session, principal, series_id)
+    held = collab.assign(
+        session,
+        series_id=series_id,
+        username=username,
+        actor=principal.username,
+        now=now_of(request),
+        force=force,
+    )
+    _audit(session, principal, "series.assign", series_id, to=username, force=force)
+    return held
+
+
+@router.post("/api/series/{series_id}/claim", summary="Take a series yourself (409 if taken)")
+def claim_api(
+    request: Request, session: DB, principal: Worker, series_id: SeriesId
+) -> dict[str, Any]:
+    return {"assigned_to": _claim(request, session, principal, series_id)}
+
+
+@router.post("/api/series/{series_id}/release", summary="Give a series back")
+def release_api(
+    request: Request, session: DB, principal: Worker, series_id: SeriesId
+) -> dict[str, Any]:
+    _release(request, session, principal, series_id)
+    return {"assigned_to": None}
+
+
+@router.post("/api/series/{series_id}/assign", summary="Assign a series (coordinator)")
+def assign_api(
+    request: Request, session: DB, principal: Assigner, series_id: SeriesId, body: AssignIn
+) -> dict[str, Any]:
+    held = _assign(request, session, principal, series_id, body.username, body.force)
+    return {"assigned_to": held}
+
+
+@router.post("/series/{series_id}/claim", include_in_schema=False)
+def claim_form(request: Request, session: DB, principal: Worker, series_id: SeriesId) -> Response:
+    _claim(request, session, principal, series_id)
+    return _back(series_id)
+
+
+@router.post("/series/{series_id}/release", include_in_schema=False)
+def release_form(request: Request, session: DB, principal: Worker, series_id: SeriesId) -> Response:
+    _release(request, session, principal, series_id)
+    return _back(series_id)
+
+
+@router.post("/series/{series_id}/assign", include_in_schema=False)
+def assign_form(
+    request: Request,
+    session: DB,
+    principal: Assigner,
+    series_id: SeriesId,
+    username: Annotated[str, Form(max_length=64)],
+    force: Annotated[bool, Form()] = False,
+) -> Response:
+    _assign(request, session, principal, series_id, username, force)
+    return _back(series_id)
+
+
+# -- notes -------------------------------------------------------------------------------------
+
+
+def _add_note(
+    request: Request, session: Session, principal: Principal, series_id: int, body: str
+) -> dict[str, Any]:
+    _scoped(session, principal, series_id)
+    note = collab.add_note(
+        session,
+        series_id=series_id,
+        user_id=principal.user_id,
+        actor=principal.username,
+        body=body,
+        now=now_of(request),
+    )
+    _audit(session, principal, "series.note.add", series_id, note=note["id"])
+    return note
+
+
+def _edit_note(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    series_id: int,
+    note_id: int,
+    body: str,
+) -> dict[str, Any]:
+    _scoped(session, principal, series_id)
+    note = collab.edit_note(
+        session,
+        series_id=series_id,
+        note_id=note_id,
+        user_id=principal.user_id,
+        actor=principal.username,
+        body=body,
+        now=now_of(request),
+        anyone=allowed(principal, "series.assign"),
+    )
+    _audit(session, principal, "series.note.edit", series_id, note=note_id)
+    return note
+
+
+def _delete_note(
+    request: Request, session: Session, principal: Principal, series_id: int, note_id: int
+) -> None:
+    _scoped(session, principal, series_id)
+    collab.delete_note(
+        session,
+        series_id=series_id,
+        note_id=note_id,
+        user_id=principal.user_id,
+        actor=principal.username,
+        now=now_of(request),
+        anyone=allowed(principal, "series.assign"),
+    )
+    _audit(session, principal, "series.note.delete", series_id, note=note_id)
+
+
+@router.post("/api/series/{series_id}/notes", summary="Add a note")
+def add_note_api(
+    request: Request, session: DB, principal: Worker, series_id: SeriesId, body: NoteIn
+) -> dict[str, Any]:
+    return _add_note(request, session, principal, series_id, body.body)
+
+
+@router.put(
+    "/api/series/{series_id}/notes/{note_id}", summary="Edit your note (kept as a revision)"
+)
+def edit_note_api(
+    request: Request,
+    session: DB,
+    principal: Worker,
+    series_id: SeriesId,
+    note_id: NoteId,
+    body: NoteIn,
+) -> dict[str, Any]:
+    return _edit_note(request, session, principal, series_id, note_id, body.body)
+
+
+@router.delete("/api/series/{series_id}/notes/{note_id}", summary="Delete your note (history kept)")
+def delete_note_api(
+    request: Request, session: DB, principal: Worker, series_id: SeriesId, note_id: NoteId
+) -> dict[str, Any]:
+    _delete_note(request, session, principal, series_id, note_id)
+    return {"ok": True}
+
+
+@router.get("/api/series/{series_id}/notes/{note_id}/history", summary="Every revision of a note")
+def note_history_api(
+    session: DB, principal: Viewer, series_id: SeriesId, note_id: NoteId
+) -> list[dict[str, Any]]:
+    _scoped(session, principal, series_id)
+    history = collab.note_history(session, series_id=series_id, note_id=note_id)
+    _audit(session, principal, "series.view", series_id, via="note_history", note=note_id)
+    return history
+
+
+@router.post("/series/{series_id}/notes", include_in_schema=False)
+def add_note_form(
+    request: Request,
+    session: DB,
+    principal: Worker,
+    series_id: SeriesId,
+    body: Annotated[str, Form(max_length=collab.MAX_NOTE)],
+) -> Response:
+    _add_note(request, session, principal, series_id, body)
+    return _back(series_id)
+
+
+@router.post("/series/{series_id}/notes/{note_id}", include_in_schema=False)
+def edit_note_form(
+    request: Request,
+    session: DB,
+    principal: Worker,
+    series_id: SeriesId,
+    note_id: NoteId,
+    body: Annotated[str, Form(max_length=collab.MAX_NOTE)],
+) -> Response:
+    _edit_note(request, session, principal, series_id, note_id, body)
+    return _back(series_id)
+
+
+@router.post("/series/{series_id}/notes/{note_id}/delete", include_in_schema=False)
+def delete_note_form(
+    request: Request, session: DB, principal: Worker, series_id: SeriesId, note_id: NoteId
+) -> Response:
+    _delete_note(request, session, principal, series_id, note_id)
+    return _back(series_id)
+
+
+# -- tags and priority -------------------------------------------------------------------------
+
+
+def _tag(
+    request: Request, session: Session, principal: Principal, series_id: int, tag: str, add: bool
+) -> list[str]:
+    _scoped(session, principal, series_id)
+    change = collab.add_tag if add else collab.remove_tag
+    tags = change(
+        session, series_id=series_id, tag=tag, actor=principal.username, now=now_of(request)
+    )
+    _audit(session, principal, "series.tag.add" if add else "series.tag.remove", series_id, tag=tag)
+    return tags
+
+
+def _priority(
+    request: Request, session: Session, principal: Principal, series_id: int, priority: int
+) -> int:
+    _scoped(session, principal, series_id)
+    value = collab.set_priority(
+        session,
+        series_id=series_id,
+        priority=priority,
+        actor=principal.username,
+        now=now_of(request),
+    )
+    _audit(session, principal, "series.priority", series_id, priority=priority)
+    return value
+
+
+@router.post("/api/series/{series_id}/tags", summary="Tag a series")
+def add_tag_api(
+    request: Request, session: DB, principal: Worker, series_id: SeriesId, body: TagIn
+) -> dict[str, Any]:
+    return {"tags": _tag(request, session, principal, series_id, body.tag, add=True)}
+
+
+@router.delete("/api/series/{series_id}/tags/{tag}", summary="Remove a tag")
+def remove_tag_api(
+    request: Request,
+    session: DB,
+    principal: Worker,
+    series_id: SeriesId,
+    tag: Annotated[str, Path(max_length=64)],
+) -> dict[str, Any]:
+    return {"tags": _tag(request, session, principal, series_id, tag, add=False)}
+
+
+@router.post("/api/series/{series_id}/priority", summary="Set the triage priority (0–3)")
+def priority_api(
+    request: Request, session: DB, principal: Worker, series_id: SeriesId, body: PriorityIn
+) -> dict[str, Any]:
+    value = _priority(request, session, principal, series_id, body.priority)
+    return {"priority": value, "label": PRIORITIES[value]}
+
+
+@router.post("/series/{series_id}/tags", include_in_schema=False)
+def add_tag_form(
+    request: Request,
+    session: DB,
+    principal: Worker,
+    series_id: SeriesId,
+    tag: Annotated[str, Form(max_length=64)],
+) -> Response:
+    _tag(request, session, principal, series_id, tag, add=True)
+    return _back(series_id)
+
+
+@router.post("/series/{series_id}/tags/remove", include_in_schema=False)
+def remove_tag_form(
+    request: Request,
+    session: DB,
+    principal: Worker,
+    series_id: SeriesId,
+    tag: Annotated[str, Form(max_length=64)],
+) -> Response:
+    _tag(request, session, principal, series_id, tag, add=False)
+    return _back(series_id)
+
+
+@router.post("/series/{series_id}/priority", include_in_schema=False)
+def priority_form(
+    request: Request,
+    session: DB,
+    principal: Worker,
+    series_id: SeriesId,
+    priority: Annotated[int, Form()],
+) -> Response:
+    _priority(request, session, principal, series_id, priority)
+    return _back(series_id)
