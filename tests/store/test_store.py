@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select
@@ -60,3 +62,34 @@ def test_text_with_odd_characters_round_trips(db_url: str) -> None:
     with store.session() as s:
         assert s.scalar(select(ProcessingWarning.path_spec)) == spec
     store.dispose()
+
+
+def test_migrations_have_one_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from lodestar.store.db import alembic_config
+
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    assert len(heads) == 1, f"migrations have several heads {heads}: add a merge revision"
+
+
+def test_a_store_at_the_old_two_heads_upgrades(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from lodestar.store.db import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    cfg = alembic_config(url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004_collab")
+        command.upgrade(cfg, "0004_leads")
+    engine.dispose()
+    store = Store(url)
+    store.migrate()
+    with store.engine.connect() as conn:
+        versions = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
+    store.dispose()
+    assert versions == {"0005_one_head"}

@@ -61,7 +61,7 @@ def migrate(engine: Engine) -> None:
     try:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "heads")  # parallel branches (one per stage) may coexist
+            command.upgrade(cfg, "head")  # one head: a new migration revises the current head
     except OperationalError as exc:
         raise StoreError(f"cannot reach or migrate the store: {exc.orig}") from exc
 
