@@ -19,7 +19,7 @@ run: setup
 
 test: setup
 	bash scripts/ensure-postgres.sh
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n auto --dist loadgroup
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -76,3 +76,31 @@ def ws(tmp_path: Path, settings: Settings) -> Iterator[Workspace]:
     workspace = open_workspace(tmp_path / "ws", settings=settings)
     yield workspace
     workspace.close()
+
+
+# -- required external tools: a skip on a workstation, a failure in CI --------------------------
+
+
+def requires_tool(name: str, *, available: bool, install: str) -> pytest.MarkDecorator:
+    """Mark tests that need an external tool the project's setup installs.
+
+    Where it is missing, a developer's run skips with the install hint; in CI (``CI`` set, as
+    ``.ci/run`` does) the tests fail instead, so a broken setup can't pass as green skips.
+    """
+    return pytest.mark.requires_tool(name=name, available=available, install=install)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "requires_tool(name, available, install): needs an external tool"
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers("requires_tool"):
+        if mark.kwargs["available"]:
+            continue
+        message = f"{mark.kwargs['name']} is not installed ({mark.kwargs['install']})"
+        if os.environ.get("CI"):
+            pytest.fail(f"required tool missing in CI: {message}", pytrace=False)
+        pytest.skip(message)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shutil
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -98,25 +101,73 @@ def test_non_utf8_name_is_escaped_and_flagged(tmp_path: Path) -> None:
         assert fh.read() == b"jpeg-ish"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything")
+NOBODY = 65534
+
+
+def _walk_as(uid: int, root: Path) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """Walk ``root`` in a forked child running as ``uid`` (root reads everything, so the
+    permission test drops to an unprivileged user when the suite runs as root)."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: drop privileges, walk, report as JSON, exit without cleanup
+        code = 1
+        try:
+            os.close(read_fd)
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            entries, warnings = walk(root)
+            out = {
+                "entries": [e.path_spec for e in entries],
+                "warnings": [(w.path_spec, w.code, w.reason) for w in warnings],
+            }
+            os.write(write_fd, json.dumps(out).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as fh:
+        data = fh.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0 and data, "the unprivileged walk failed"
+    out = json.loads(data)
+    return out["entries"], [tuple(w) for w in out["warnings"]]
+
+
 def test_unreadable_file_and_folder(tmp_path: Path) -> None:
-    root = tmp_path / "ev"
-    write(root / "ok.txt", b"ok")
-    locked = write(root / "locked.txt", b"no")
-    write(root / "closed" / "x.txt", b"x")
-    locked.chmod(0)
-    (root / "closed").chmod(0)
+    as_root = os.geteuid() == 0
+    # As root, build the evidence where an unprivileged user can reach it, owned by that user.
+    base = Path(tempfile.mkdtemp(prefix="lodestar-perm-")) if as_root else tmp_path
     try:
-        entries, warnings = walk(root)
+        root = base / "ev"
+        write(root / "ok.txt", b"ok")
+        locked = write(root / "locked.txt", b"no")
+        write(root / "closed" / "x.txt", b"x")
+        if as_root:
+            base.chmod(0o755)
+            for path in (root, root / "ok.txt", locked, root / "closed", root / "closed" / "x.txt"):
+                os.chown(path, NOBODY, NOBODY)
+        locked.chmod(0)
+        (root / "closed").chmod(0)
+        try:
+            if as_root:
+                specs, warnings = _walk_as(NOBODY, root)
+            else:
+                entries, found = walk(root)
+                specs = [e.path_spec for e in entries]
+                warnings = [(w.path_spec, w.code, w.reason) for w in found]
+        finally:
+            locked.chmod(stat.S_IRUSR | stat.S_IWUSR)
+            (root / "closed").chmod(stat.S_IRWXU)
     finally:
-        locked.chmod(stat.S_IRUSR | stat.S_IWUSR)
-        (root / "closed").chmod(stat.S_IRWXU)
-    assert [e.path_spec for e in entries] == ["ok.txt"]
-    assert {(w.path_spec, w.code) for w in warnings} == {
+        if as_root:
+            shutil.rmtree(base)
+    assert specs == ["ok.txt"]
+    assert {(spec, code) for spec, code, _ in warnings} == {
         ("locked.txt", "unreadable"),
         ("closed", "unreadable"),
     }
-    assert all("ermission" in w.reason for w in warnings)
+    assert all("ermission" in reason for _, _, reason in warnings)
 
 
 def test_archives_in_folder_found_by_signature_not_extension(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ import uvicorn
 
 from lodestar.web.app import create_app
 
+from ..conftest import requires_tool
 from ..review.conftest import PASSWORD, Operation
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,9 +31,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="Debian's Chromium is not installed (apt-get install -y chromium)",
+needs_chromium = requires_tool(
+    "Debian's Chromium", available=CHROMIUM.exists(), install="scripts/setup.sh installs it"
 )
 
 
