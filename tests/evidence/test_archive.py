@@ -12,11 +12,8 @@ from pathlib import Path
 import pytest
 
 from lodestar.config import Settings
-from lodestar.evidence import (
-    EvidenceEntry,
-    archive,
-    iter_entries,
-)
+from lodestar.evidence import EvidenceEntry, iter_entries
+from lodestar.evidence import spool as spool_module
 
 from .helpers import CFG, MTIME, tar_bytes, walk, write, zip_bytes
 
@@ -116,7 +113,7 @@ def test_skip_in_archives(tmp_path: Path) -> None:
 
 
 def test_spooling_large_members(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(archive, "SPOOL_THRESHOLD", 1000)
+    monkeypatch.setattr(spool_module, "SPOOL_THRESHOLD", 1000)
     big = os.urandom(5000)
     nested = tar_bytes({"deep.bin": big})  # > threshold too: spooled, then walked
     write(tmp_path / "ev" / "a.zip", zip_bytes({"big.bin": big, "small": b"s", "n.tar": nested}))
@@ -147,7 +144,7 @@ def test_spooling_large_members(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 def test_skipped_spooled_archive_is_walked_and_cleaned(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(archive, "SPOOL_THRESHOLD", 1000)
+    monkeypatch.setattr(spool_module, "SPOOL_THRESHOLD", 1000)
     nested = zip_bytes({"n": os.urandom(2000)}, zipfile.ZIP_STORED)
     write(tmp_path / "ev" / "a.tar", tar_bytes({"n.zip": nested, "big": os.urandom(3000)}))
     spool = tmp_path / "spool"

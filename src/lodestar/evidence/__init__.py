@@ -1,7 +1,9 @@
-"""Evidence sources: read-only readers for folders and archives (zip, tar, tar.gz/bz2/xz).
+"""Evidence sources: read-only readers for folders and containers (zip, tar, tar.gz/bz2/xz).
 
-Importing this package registers the built-in readers in ``source_readers``:
-``folder`` (a directory), ``zip`` and ``tar`` (a bare archive file, recognised by signature).
+Source readers (``source_readers``) and container formats (``container_formats``) are
+registries: their built-in plug-ins are imported on first lookup, others come through
+``lodestar.plugins`` entry points. Built in: the ``folder`` reader (a directory), and the
+``zip`` and ``tar`` formats, each also a reader of a bare archive file (by signature).
 """
 
 from __future__ import annotations
@@ -11,31 +13,31 @@ from pathlib import Path
 
 from lodestar.config import Settings
 from lodestar.errors import UserError
-from lodestar.evidence.archive import (
-    SPOOL_THRESHOLD,
-    TarReader,
-    ZipReader,
-    expansion_limit,
-    sanitize_member_name,
-    walk_archive,
-)
 from lodestar.evidence.base import (
     ARCHIVE_SEP,
+    ContainerFormat,
     EntryWarning,
     EvidenceEntry,
     EvidenceItem,
     SkipFn,
     SourceReader,
+    container_formats,
     source_readers,
     spec_name,
 )
+from lodestar.evidence.containers import walk_container
 from lodestar.evidence.folder import FolderReader
-from lodestar.evidence.sniff import ArchiveKind, sniff_archive, sniff_path
+from lodestar.evidence.guards import expansion_limit
+from lodestar.evidence.names import sanitize_member_name
+from lodestar.evidence.sniff import sniff_container, sniff_path
+from lodestar.evidence.spool import SPOOL_THRESHOLD
+from lodestar.evidence.tar import TarReader
+from lodestar.evidence.zip import ZipReader
 
 __all__ = [
     "ARCHIVE_SEP",
     "SPOOL_THRESHOLD",
-    "ArchiveKind",
+    "ContainerFormat",
     "EntryWarning",
     "EvidenceEntry",
     "EvidenceItem",
@@ -44,18 +46,26 @@ __all__ = [
     "SourceReader",
     "TarReader",
     "ZipReader",
+    "container_formats",
     "expansion_limit",
     "iter_entries",
     "reader_for",
     "sanitize_member_name",
-    "sniff_archive",
+    "sniff_container",
     "sniff_path",
     "source_readers",
     "spec_name",
-    "walk_archive",
+    "supported_sources",
+    "walk_container",
 ]
 
-_SUPPORTED = "a folder, or a zip, tar, tar.gz, tar.bz2 or tar.xz archive"
+
+def supported_sources() -> str:
+    """What can be added as a source, for a person: every registered reader's description."""
+    described = [reader.description for reader in source_readers]
+    if len(described) < 2:
+        return "".join(described)
+    return ", ".join(described[:-1]) + " or " + described[-1]
 
 
 def reader_for(location: Path) -> SourceReader:
@@ -77,8 +87,8 @@ def reader_for(location: Path) -> SourceReader:
         if reader.accepts(location):
             return reader
     raise UserError(
-        f"evidence source {location} is not a supported source ({_SUPPORTED}; archives are "
-        "recognised by their content, not their extension)",
+        f"evidence source {location} is not a supported source ({supported_sources()}; "
+        "archives are recognised by their content, not their extension)",
         detail={"path": str(location)},
     )
 

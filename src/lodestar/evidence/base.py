@@ -1,12 +1,18 @@
-"""What every evidence source reader yields, and the registry of readers.
+"""What every evidence source reader and container format yields, and their registries.
 
 A reader walks one seized item (a folder, an archive, later a disk image) strictly read-only
 and yields, in a deterministic order, one ``EvidenceEntry`` per regular file it can read, and
 one ``EntryWarning`` per thing it refused or could not read (path traversal, a symlink that
 leaves the source, a zip bomb, an unreadable file, …). A refusal never stops the walk.
 
+A container format (zip, tar, later disk images) recognises its own bytes and yields the
+members of one container; the shared walk in ``containers`` enters containers found inside
+containers, whatever their formats. Both kinds are plug-ins: a new one is one module that
+registers itself in ``source_readers`` / ``container_formats`` (listed in ``builtins`` below,
+or announced through a ``lodestar.plugins`` entry point).
+
 Path specs name an entry inside its source: ``dir/a.jpg`` for a plain file and
-``dir/x.zip!/inner/y.tar.gz!/b.jpg`` for archive members (``!/`` enters an archive).
+``dir/x.zip!/inner/y.tar.gz!/b.jpg`` for container members (``!/`` enters a container).
 Name bytes that are not valid UTF-8 are written as ``\\xNN`` escapes (see ``spec_name``).
 """
 
@@ -15,10 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import IO, TYPE_CHECKING, ClassVar, Protocol
 
 from lodestar.config import Settings
 from lodestar.registry import Registry
+
+if TYPE_CHECKING:  # guards imports this module; the protocol only needs the name
+    from lodestar.evidence.guards import WalkContext
 
 ARCHIVE_SEP = "!/"
 
@@ -58,6 +67,7 @@ EvidenceItem = EvidenceEntry | EntryWarning
 
 class SourceReader(Protocol):
     name: ClassVar[str]
+    description: ClassVar[str]  # what it reads, for a person: "a folder", "a zip archive"
 
     @classmethod
     def accepts(cls, location: Path) -> bool: ...
@@ -78,7 +88,45 @@ class SourceReader(Protocol):
         ...
 
 
-source_readers: Registry[SourceReader] = Registry("source reader")
+class ContainerFormat(Protocol):
+    """One container format: recognises its bytes and yields one container's members."""
+
+    name: ClassVar[str]
+    # Formats are tried in ascending ``sniff_order`` (then name): the most specific signature
+    # first, so bytes two formats could claim always go to the same one.
+    sniff_order: ClassVar[int]
+
+    def may_be(self, head: bytes) -> bool:
+        """A cheap first look at the first ``sniff.SNIFF_BYTES`` bytes; no false negatives."""
+        ...
+
+    def sniff(self, fh: IO[bytes], head: bytes) -> bool:
+        """Whether the seekable ``fh`` (starting with ``head``) is one of mine.
+
+        ``fh`` is positioned just after ``head``; a format may read further (the caller seeks
+        back). Read errors propagate.
+        """
+        ...
+
+    def walk(
+        self, fh: IO[bytes], container: str, depth: int, ctx: WalkContext
+    ) -> Iterator[EvidenceItem]:
+        """The members of the container open in ``fh`` (seekable, read-only, sniffed as mine).
+
+        Members' specs are ``names.member_prefix(container)`` + their sanitised name; each
+        member's bytes go through ``containers.emit_member``, which enters nested containers.
+        Damage is reported as an ``EntryWarning``, never raised.
+        """
+        ...
+
+
+source_readers: Registry[SourceReader] = Registry(
+    "source reader",
+    builtins=("lodestar.evidence.folder", "lodestar.evidence.zip", "lodestar.evidence.tar"),
+)
+container_formats: Registry[ContainerFormat] = Registry(
+    "container format", builtins=("lodestar.evidence.zip", "lodestar.evidence.tar")
+)
 
 
 def spec_name(raw: bytes | str) -> tuple[str, bool]:

@@ -20,9 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lodestar.config import Settings
-from lodestar.evidence.archive import walk_archive
 from lodestar.evidence.base import ARCHIVE_SEP, EvidenceEntry
-from lodestar.evidence.sniff import open_readonly, sniff_archive
+from lodestar.evidence.containers import walk_container
+from lodestar.evidence.sniff import open_readonly, sniff_container
 from lodestar.store import Item, Media, Source
 
 
@@ -149,19 +149,19 @@ def _archive_copies(
             yield Unavailable(sha, "content_missing", f"cannot open {path}: {exc.strerror}")
         return
     with os.fdopen(fd, "rb") as fh:
-        kind = sniff_archive(fh)
+        fmt = sniff_container(fh)
         size = os.fstat(fh.fileno()).st_size
         entries = (
-            walk_archive(
+            walk_container(
                 fh,
-                kind,
+                fmt,
                 container,
                 settings,
                 archive_size=size,
                 skip=lambda spec: spec not in specs,
                 spool_dir=spool_dir,
             )
-            if kind is not None
+            if fmt is not None
             else iter(())
         )
         for entry in entries:

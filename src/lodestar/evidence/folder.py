@@ -3,8 +3,9 @@
 Directory entries are visited depth-first in byte order of their names. Nothing is followed:
 every entry is ``lstat``-ed relative to an open directory fd (``O_NOFOLLOW``, ``O_NOATIME``
 where allowed), so a path swapped for a symlink mid-walk is refused rather than followed.
-Files are not read except for a signature sniff (``sniff.sniff_archive``); an archive found that
-way is yielded as an entry and then its members are walked (``archive.walk_archive``).
+Files are not read except for a signature sniff (``sniff.sniff_container``); a container (an
+archive) found that way is yielded as an entry and then its members are walked
+(``containers.walk_container``).
 
 Warnings: ``symlink_escape`` (a link whose target resolves outside the source),
 ``symlink_skipped`` (a link inside the source: its target is walked on its own),
@@ -25,7 +26,6 @@ from pathlib import Path
 from typing import ClassVar
 
 from lodestar.config import Settings
-from lodestar.evidence.archive import walk_archive
 from lodestar.evidence.base import (
     EntryWarning,
     EvidenceEntry,
@@ -34,7 +34,8 @@ from lodestar.evidence.base import (
     source_readers,
     spec_name,
 )
-from lodestar.evidence.sniff import open_readonly, sniff_archive
+from lodestar.evidence.containers import walk_container
+from lodestar.evidence.sniff import open_readonly, sniff_container
 
 
 @dataclass
@@ -74,6 +75,7 @@ class FolderReader:
     """Walks a directory tree read-only; see the module docstring."""
 
     name: ClassVar[str] = "folder"
+    description: ClassVar[str] = "a folder"
 
     @classmethod
     def accepts(cls, location: Path) -> bool:
@@ -224,18 +226,18 @@ class FolderReader:
                 ):
                     yield EntryWarning(spec, "unreadable", "file was replaced during the walk")
                     return
-                kind = sniff_archive(fh)
+                fmt = sniff_container(fh)
             except OSError as exc:
                 yield EntryWarning(spec, "unreadable", f"cannot read: {_os_error(exc)}")
                 return
-            if kind is None:
+            if fmt is None:
                 fh.close()
             if not skipped:
                 yield entry
-            if kind is not None:
-                yield from walk_archive(
+            if fmt is not None:
+                yield from walk_container(
                     fh,
-                    kind,
+                    fmt,
                     spec,
                     settings,
                     archive_size=st.st_size,
