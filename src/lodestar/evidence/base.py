@@ -14,6 +14,15 @@ or announced through a ``lodestar.plugins`` entry point).
 Path specs name an entry inside its source: ``dir/a.jpg`` for a plain file and
 ``dir/x.zip!/inner/y.tar.gz!/b.jpg`` for container members (``!/`` enters a container).
 Name bytes that are not valid UTF-8 are written as ``\\xNN`` escapes (see ``spec_name``).
+
+``!/`` in a spec only ever enters a container: where a name itself holds ``!/`` (a folder or
+a member's directory whose name ends in ``!``), that ``!`` is written ``\\x21``, the same
+escape as for other bytes (see ``escape_separator``): the folder ``wow!`` holding ``a.jpg`` is
+``wow\\x21/a.jpg``, while ``wow!.zip!/a.jpg`` is ``a.jpg`` inside the archive ``wow!.zip``.
+A name ending in ``!`` that is itself a container stays readable: the zip ``a!`` holding ``b``
+is ``a!!/b`` (split at the first ``!/``). Names without ``!/`` are written unchanged. Doubling
+(``!!/``) would not do: the member ``a!/b`` and the member ``b`` of the archive ``a!`` would
+then share one spec.
 """
 
 from __future__ import annotations
@@ -127,6 +136,11 @@ source_readers: Registry[SourceReader] = Registry(
 container_formats: Registry[ContainerFormat] = Registry(
     "container format", builtins=("lodestar.evidence.zip", "lodestar.evidence.tar")
 )
+
+
+def escape_separator(name: str) -> str:
+    """``name`` (one path inside a source or a container) with its ``!/`` written ``\\x21/``."""
+    return name.replace(ARCHIVE_SEP, "\\x21/")
 
 
 def spec_name(raw: bytes | str) -> tuple[str, bool]:

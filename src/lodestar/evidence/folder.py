@@ -11,8 +11,9 @@ Warnings: ``symlink_escape`` (a link whose target resolves outside the source),
 ``symlink_skipped`` (a link inside the source: its target is walked on its own),
 ``special_file`` (FIFO, socket, device), ``unreadable`` (with the OS error),
 ``filename_encoding`` (in ``entry.warnings``: a path component is not valid UTF-8). Spec
-components that are not UTF-8 are escaped with ``spec_name``; ``local_path`` keeps the real
-bytes (as ``os.fsdecode`` text, so ``open(local_path)`` works).
+components that are not UTF-8 are escaped with ``spec_name``, the ``!`` ending a folder's name
+with ``escape_separator``; ``local_path`` keeps the real bytes (as ``os.fsdecode`` text, so
+``open(local_path)`` works).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from lodestar.evidence.base import (
     EvidenceEntry,
     EvidenceItem,
     SkipFn,
+    escape_separator,
     source_readers,
     spec_name,
 )
@@ -52,7 +54,8 @@ def _listing(fd: int) -> list[bytes]:
 
 def _spec(rel: tuple[bytes, ...]) -> tuple[str, bool]:
     parts = [spec_name(part) for part in rel]
-    return "/".join(text for text, _ok in parts), all(ok for _text, ok in parts)
+    text = escape_separator("/".join(text for text, _ok in parts))
+    return text, all(ok for _text, ok in parts)
 
 
 def _os_error(exc: OSError) -> str:

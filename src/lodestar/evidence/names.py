@@ -4,14 +4,15 @@ Nothing is ever written next to the evidence: a member's name is only ever turne
 spec. ``path_traversal``: absolute names, drive letters, ``..`` components (also
 ``\\``-separated) are stripped; the member is still read, under the sanitised spec.
 ``duplicate_name``: a second member with the same spec gets ``name#2`` (``#3``, …).
-``filename_encoding``: name bytes that are not UTF-8 (escaped with ``spec_name``).
+``filename_encoding``: name bytes that are not UTF-8 (escaped with ``spec_name``). A ``!/``
+inside a name is written ``\\x21/`` (``base.escape_separator``): ``!/`` only enters a container.
 """
 
 from __future__ import annotations
 
 import re
 
-from lodestar.evidence.base import ARCHIVE_SEP, EntryWarning, spec_name
+from lodestar.evidence.base import ARCHIVE_SEP, EntryWarning, escape_separator, spec_name
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _SEPS = re.compile(r"[\\/]")
@@ -46,6 +47,7 @@ def member_spec(prefix: str, raw_name: str | bytes, used: set[str]) -> tuple[str
     """The unique spec of a member and its notes, before the spec is final."""
     text, valid = spec_name(raw_name)
     safe, suspicious = sanitize_member_name(text)
+    safe = escape_separator(safe)  # after sanitising, which splits on the real "/"
     notes: list[Note] = []
     if not valid:
         notes.append(("filename_encoding", "member name is not valid UTF-8; bytes escaped"))
