@@ -28,7 +28,7 @@ class _Decompressor(Protocol):
 
 
 def compression_of(head: bytes) -> str | None:
-    """"gz", "bz2" or "xz" when ``head`` starts with that signature, else None."""
+    """ "gz", "bz2" or "xz" when ``head`` starts with that signature, else None."""
     if head.startswith(GZIP_MAGIC):
         return "gz"
     if head.startswith(BZIP2_MAGIC) and len(head) > 3 and head[3:4] in b"123456789":
