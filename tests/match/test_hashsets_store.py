@@ -18,6 +18,7 @@ from lodestar.store import HashSet, HashSetEntry, Item, Media
 from lodestar.workspace import Workspace
 
 from ..analyze.corpus import make_evidence
+from .hashset_fixtures import write_nsrl_v2, write_plain
 
 
 def _ingested(ws: Workspace, tmp_path: Path) -> list[Media]:
@@ -107,6 +108,27 @@ def test_nsrl_plain_list_is_known_ignorable(ws: Workspace, tmp_path: Path) -> No
         match_exact(s)
         assert match_summary(s)["known_ignorable_media"] == 2
         assert s.scalar(select(func.count()).select_from(Item)) > 2
+
+
+def test_known_ignorable_by_default_is_the_formats_choice(ws: Workspace, tmp_path: Path) -> None:
+    # NSRL lists software files: known and ignorable unless the import says otherwise
+    (tmp_path / "nsrl").mkdir()
+    (tmp_path / "plain").mkdir()
+    nsrl = write_nsrl_v2(tmp_path / "nsrl", 3)
+    plain = write_plain(tmp_path / "plain", 3)
+    cases = [(nsrl, None, True), (nsrl, False, False), (plain, None, False), (plain, True, True)]
+    with ws.store.session() as s:
+        for n, (path, given, expected) in enumerate(cases):
+            hs = import_hashset(
+                s,
+                path=path,
+                fmt=None,
+                name=f"set-{n}",
+                category_map={},
+                known_ignorable=given,
+                actor="t",
+            )
+            assert hs.known_ignorable is expected, (hs.format, given)
 
 
 def test_category_map_parsing(tmp_path: Path) -> None:

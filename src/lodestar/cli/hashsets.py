@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from lodestar.analyze.signals.base import SignalError
 from lodestar.cli.common import JSON_OPTION_HELP, console, emit_json, workspace
 from lodestar.errors import DataError, UserError
+from lodestar.match.formats import format_choices
 from lodestar.match.hashsets import (
     export_hashset,
     export_workspace,
@@ -40,7 +41,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
 def import_(
     path: Annotated[Path, typer.Argument(help="The hash-set file.")],
     fmt: Annotated[
-        str | None, typer.Option("--format", help="vics, nsrl, icse or plain (default: sniffed).")
+        str | None, typer.Option("--format", help=f"{format_choices()} (default: sniffed).")
     ] = None,
     name: Annotated[str | None, typer.Option(help="Name of the set (default: file name).")] = None,
     category_map: Annotated[

@@ -68,6 +68,7 @@ def import_hashset(
         raise UserError(f"hash-set file {path} does not exist or is not a file")
     fmt_name = fmt or detect_format(path).name
     records = read_hashset(path, fmt_name)  # checks the file before anything is written
+    reader = get_format(fmt_name)
     name = name or path.name
     if session.scalar(select(HashSet.id).where(HashSet.name == name)) is not None:
         raise UserError(f"a hash set named {name!r} exists already; pass --name")
@@ -78,7 +79,9 @@ def import_hashset(
         file_sha256=_file_sha256(path),
         imported_at=datetime.now(UTC),
         imported_by=actor,
-        known_ignorable=fmt_name == "nsrl" if known_ignorable is None else known_ignorable,
+        known_ignorable=(
+            reader.known_ignorable_default if known_ignorable is None else known_ignorable
+        ),
         category_map=category_map,
         entries=0,
     )

@@ -1,9 +1,11 @@
 """Hash-set file formats: pure parsing and writing of known-content hash sets, no database.
 
-Importing this package registers the built-in formats in ``hashset_formats``: ``vics``
-(Project VIC JSON; the only writable one), ``nsrl`` (NIST RDS v3 SQLite and v2 NSRLFile.txt),
-``icse`` (INTERPOL ICSE CSV) and ``plain`` (digest lists, md5sum output). Sniffing tries
-formats by ascending ``sniff_priority`` (default 50; ``plain``, the most permissive, is 90).
+The formats are the plug-ins of ``hashset_formats``, whose first lookup imports the built-in
+ones: ``vics`` (Project VIC JSON; the only writable one), ``nsrl`` (NIST RDS v3 SQLite and v2
+NSRLFile.txt), ``icse`` (INTERPOL ICSE CSV) and ``plain`` (digest lists, md5sum output).
+Everything that names, lists or chooses a format asks the registry (nothing here lists them),
+so a new format is one module that registers itself. Sniffing tries formats by ascending
+``sniff_priority`` (default 50; ``plain``, the most permissive, is 90).
 
     for record in read_hashset(path):          # format sniffed
         ...
@@ -28,23 +30,16 @@ from lodestar.match.formats.base import (
     normalize_digest,
     parse_flag,
 )
-from lodestar.match.formats.icse import IcseFormat
-from lodestar.match.formats.nsrl import NsrlFormat
-from lodestar.match.formats.plain import PlainFormat
-from lodestar.match.formats.vics import VicsFormat
 
 __all__ = [
     "DIGEST_KINDS",
     "DIGEST_LENGTHS",
     "HashSetFormat",
     "HashSetRecord",
-    "IcseFormat",
-    "NsrlFormat",
-    "PlainFormat",
     "Shape",
-    "VicsFormat",
     "WritableHashSetFormat",
     "detect_format",
+    "format_choices",
     "get_format",
     "hashset_formats",
     "normalize_digest",
@@ -52,6 +47,12 @@ __all__ = [
     "read_hashset",
     "write_hashset",
 ]
+
+
+def format_choices() -> str:
+    """The registered formats' names for help text: "icse, nsrl, plain or vics"."""
+    names = hashset_formats.names()
+    return " or ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
 
 
 def get_format(name: str) -> HashSetFormat:

@@ -240,6 +240,9 @@ class HashSetFormat(Protocol):
     name: ClassVar[str]
     description: ClassVar[str]
     writable: ClassVar[bool]
+    # Whether a set in this format is, unless the import says otherwise, known and ignorable
+    # content (software, OS files) rather than known material: True for NSRL.
+    known_ignorable_default: ClassVar[bool]
 
     def sniff(self, path: Path) -> bool:
         """True when ``path`` looks like this format (cheap: reads the head only; never
@@ -264,7 +267,15 @@ class WritableHashSetFormat(HashSetFormat, Protocol):
         ...
 
 
-hashset_formats: Registry[HashSetFormat] = Registry("hash-set format")
+hashset_formats: Registry[HashSetFormat] = Registry(
+    "hash-set format",
+    builtins=(
+        "lodestar.match.formats.vics",
+        "lodestar.match.formats.nsrl",
+        "lodestar.match.formats.icse",
+        "lodestar.match.formats.plain",
+    ),
+)
 
 
 # --- small shared helpers for readers -------------------------------------------------------

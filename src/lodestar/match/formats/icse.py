@@ -88,6 +88,7 @@ class IcseFormat:
     name: ClassVar[str] = "icse"
     description: ClassVar[str] = "INTERPOL ICSE CSV export (';'-separated, Y/N flags)"
     writable: ClassVar[bool] = False
+    known_ignorable_default: ClassVar[bool] = False
 
     def sniff(self, path: Path) -> bool:
         try:

@@ -70,6 +70,7 @@ class NsrlFormat:
     name: ClassVar[str] = "nsrl"
     description: ClassVar[str] = "NIST NSRL RDS v3 SQLite database or RDS v2 NSRLFile.txt"
     writable: ClassVar[bool] = False
+    known_ignorable_default: ClassVar[bool] = True  # NSRL lists known software files
 
     def sniff(self, path: Path) -> bool:
         try:

@@ -87,6 +87,7 @@ class PlainFormat:
     name: ClassVar[str] = "plain"
     description: ClassVar[str] = "one MD5/SHA-1/SHA-256 per line, or md5sum/sha*sum output"
     writable: ClassVar[bool] = False
+    known_ignorable_default: ClassVar[bool] = False
     sniff_priority: ClassVar[int] = 90  # the most permissive sniff: tried last
 
     def sniff(self, path: Path) -> bool:

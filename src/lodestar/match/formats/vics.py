@@ -108,6 +108,7 @@ class VicsFormat:
     name: ClassVar[str] = "vics"
     description: ClassVar[str] = "Project VIC VICS JSON (data models 1.1-1.3 and 2.0)"
     writable: ClassVar[bool] = True
+    known_ignorable_default: ClassVar[bool] = False
 
     # --- detection -------------------------------------------------------------------------
 
