@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from lodestar.analyze.ingest import ingest
 from lodestar.demo.photos import jpeg_bytes, scene
+from lodestar.derived import features_path
 from lodestar.evidence.service import add_source
-from lodestar.match.local import compute_local_features, features_path, match_local
+from lodestar.match.local import compute_local_features, match_local
 from lodestar.match.matching import matches_for
 from lodestar.match.perceptual import similar_to
 from lodestar.store import Media, ProcessingWarning

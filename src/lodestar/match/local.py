@@ -1,9 +1,10 @@
 """The local-feature step of matching: features for every image, verified near-duplicates.
 
-Features are derived artifacts (``derived/features/<sha[:2]>/<sha>.npz``), computed once per
-image from a readable copy of its bytes (``evidence.content.materialize``). Pairs that pass the
-near-duplicate check of :mod:`lodestar.match.features` are stored as matches with method
-``orb`` (distance = 100 × (1 − block agreement)), unless another method already linked them.
+Features are derived artifacts (``derived/features/<sha[:2]>/<sha>.npz``, where
+:func:`lodestar.derived.features_path` puts them), computed once per image from a readable copy
+of its bytes (``evidence.content.materialize``). Pairs that pass the near-duplicate check of
+:mod:`lodestar.match.features` are stored as matches with method ``orb`` (distance =
+100 × (1 − block agreement)), unless another method already linked them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lodestar.config import Settings
+from lodestar.derived import features_path
 from lodestar.evidence.content import Unavailable, materialize
 from lodestar.evidence.sniff import open_readonly
 from lodestar.match.features import FeatureIndex, LocalFeatures, features_from_bytes
@@ -27,10 +29,6 @@ from lodestar.store.warnings import record_warning
 
 STAGE = "features"
 MAX_IMAGE_BYTES = 256 * 1024 * 1024
-
-
-def features_path(derived: Path, sha256: str) -> Path:
-    return derived / "features" / sha256[:2] / f"{sha256}.npz"
 
 
 def compute_local_features(
