@@ -14,6 +14,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO, cast
 
 from lodestar.evidence.base import EntryWarning, EvidenceItem
@@ -111,6 +112,100 @@ class _LocalMember:
             self._ctx.budget.take(len(chunk))
 
 
+@dataclass(frozen=True)
+class _Header:
+    """One local file header, as far as recovery needs it."""
+
+    offset: int
+    flags: int
+    method: int
+    dtime: int
+    ddate: int
+    crc: int
+    csize: int
+    usize: int
+    name: bytes
+    extra: bytes
+    zip64: bool  # the sizes overflowed into the zip64 extra field (and the data descriptor)
+
+    @property
+    def has_dd(self) -> bool:  # sizes and CRC follow the data, in a data descriptor
+        return bool(self.flags & 0x8)
+
+    @property
+    def is_dir(self) -> bool:
+        return self.name.endswith(b"/")
+
+    @property
+    def stored(self) -> bool:
+        return self.method == zipfile.ZIP_STORED
+
+    @property
+    def csize_known(self) -> bool:
+        # With a data descriptor the sizes may be zero here; deflate finds its own end.
+        return not self.has_dd or self.csize > 0 or (self.is_dir and self.stored)
+
+    @property
+    def usize_known(self) -> bool:
+        return not self.has_dd or self.usize > 0
+
+    @property
+    def data_start(self) -> int:
+        return self.offset + _LFH.size + len(self.name) + len(self.extra)
+
+    def raw_name(self) -> str | bytes:
+        if self.flags & 0x800:
+            with contextlib.suppress(UnicodeDecodeError):
+                return self.name.decode("utf-8")
+        return self.name
+
+
+def _read_header(fh: IO[bytes], offset: int) -> _Header | str | None:
+    """The header at ``offset``; None at the central directory or the end, else why not."""
+    fh.seek(offset)
+    hdr = fh.read(_LFH.size)
+    if not hdr or hdr[:4] in _CD_SIGS:
+        return None
+    if len(hdr) < _LFH.size or hdr[:4] != b"PK\x03\x04":
+        return f"no zip member header at offset {offset}"
+    _sig, _ver, flags, method, dtime, ddate, crc, csize, usize, nlen, xlen = _LFH.unpack(hdr)
+    name = fh.read(nlen)
+    extra = fh.read(xlen)
+    if len(name) < nlen or len(extra) < xlen:
+        return f"member header at offset {offset} is truncated"
+    zip64 = csize == 0xFFFFFFFF or usize == 0xFFFFFFFF
+    if zip64:
+        usize, csize = zip64_sizes(extra, usize, csize)
+    return _Header(offset, flags, method, dtime, ddate, crc, csize, usize, name, extra, zip64)
+
+
+def _refusal(h: _Header, ctx: WalkContext) -> tuple[str, str] | None:
+    """(code, reason) when the member cannot be recovered; None when it can be read."""
+    if h.is_dir and h.stored:
+        return None
+    if h.flags & 0x1:
+        return "encrypted", "zip member is encrypted; not read"
+    if h.method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return (
+            "unsupported_compression",
+            f"zip compression method {h.method} cannot be recovered without a central "
+            "directory; not read",
+        )
+    if h.stored and not h.csize_known:
+        return "archive_corrupt", "stored member without sizes"
+    if h.usize_known and not h.is_dir:
+        too_big = size_refusal(h.usize, h.csize if h.csize_known else None, ctx.settings)
+        if too_big:
+            return "archive_bomb", f"member {too_big}; refused"
+    return None
+
+
+def _after(fh: IO[bytes], h: _Header) -> int:
+    """The offset after a member of known compressed size (and its data descriptor)."""
+    end = h.data_start + h.csize
+    return end + (_dd_len(fh, end, h.zip64) if h.has_dd else 0)
+
+
 def walk_local_headers(
     fh: IO[bytes], container: str, depth: int, ctx: WalkContext
 ) -> Iterator[EvidenceItem]:
@@ -123,81 +218,42 @@ def walk_local_headers(
         return EntryWarning(container, "archive_corrupt", f"{reason}; recovery stopped")
 
     while True:
-        fh.seek(offset)
-        hdr = fh.read(_LFH.size)
-        if not hdr or hdr[:4] in _CD_SIGS:
+        h = _read_header(fh, offset)
+        if h is None:
             return
-        if len(hdr) < _LFH.size or hdr[:4] != b"PK\x03\x04":
-            yield stop(f"no zip member header at offset {offset}")
+        if isinstance(h, str):
+            yield stop(h)
             return
-        _sig, _ver, flags, method, dtime, ddate, crc, csize, usize, nlen, xlen = _LFH.unpack(hdr)
-        name = fh.read(nlen)
-        extra = fh.read(xlen)
-        if len(name) < nlen or len(extra) < xlen:
-            yield stop(f"member header at offset {offset} is truncated")
-            return
-        zip64 = csize == 0xFFFFFFFF or usize == 0xFFFFFFFF
-        if zip64:
-            usize, csize = zip64_sizes(extra, usize, csize)
-        has_dd = bool(flags & 0x8)
-        is_dir = name.endswith(b"/")
-        stored = method == zipfile.ZIP_STORED
-        # With a data descriptor the sizes may be zero here; deflate finds its own end.
-        csize_known = not has_dd or csize > 0 or (is_dir and stored)
-        usize_known = not has_dd or usize > 0
-        data_start = offset + _LFH.size + nlen + xlen
-        raw_name: str | bytes = name
-        if flags & 0x800:
-            with contextlib.suppress(UnicodeDecodeError):
-                raw_name = name.decode("utf-8")
         notes: list[Note]
-        spec, notes = ("", []) if is_dir else member_spec(prefix, raw_name, used)
-
-        refusal: tuple[str, str] | None = None
-        if is_dir and stored:
-            pass
-        elif flags & 0x1:
-            refusal = ("encrypted", "zip member is encrypted; not read")
-        elif method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            refusal = (
-                "unsupported_compression",
-                f"zip compression method {method} cannot be recovered without a central "
-                "directory; not read",
-            )
-        elif stored and not csize_known:
-            refusal = ("archive_corrupt", "stored member without sizes")
-        elif usize_known and not is_dir:
-            too_big = size_refusal(usize, csize if csize_known else None, ctx.settings)
-            if too_big:
-                refusal = ("archive_bomb", f"member {too_big}; refused")
-        if refusal is not None or (is_dir and stored):
+        spec, notes = ("", []) if h.is_dir else member_spec(prefix, h.raw_name(), used)
+        refusal = _refusal(h, ctx)
+        if refusal is not None or (h.is_dir and h.stored):
             if refusal is not None:
                 yield EntryWarning(spec or container, *refusal)
-            if not csize_known:
+            if not h.csize_known:
                 yield stop(f"end of member {spec!r} cannot be found")
                 return
-            end = data_start + csize
-            offset = end + (_dd_len(fh, end, zip64) if has_dd else 0)
+            offset = _after(fh, h)
             continue
 
-        member = _LocalMember(fh, data_start, csize if csize_known else None, method, ctx)
-        compressed = not stored
-        skipped = is_dir or ctx.skipped(spec)
+        member = _LocalMember(fh, h.data_start, h.csize if h.csize_known else None, h.method, ctx)
+        compressed = not h.stored
+        skipped = h.is_dir or ctx.skipped(spec)
         payload: Payload | None = None
         try:
-            if compressed and usize_known:
-                ctx.budget.check(usize)
+            if compressed and h.usize_known:
+                ctx.budget.check(h.usize)
             payload = read_payload(
                 cast(IO[bytes], member),
-                usize if usize_known else None,
+                h.usize if h.usize_known else None,
                 ctx,
                 count_expansion=compressed,
                 probe_only=skipped,
             )
-            if payload is None and not csize_known:
+            if payload is None and not h.csize_known:
                 member.drain()  # only way to find where the next member starts
-            end = member.end if member.end is not None else data_start + csize
-            expect_crc, dd_len = _read_dd(fh, end, zip64) if has_dd else (crc, 0)
+            end = member.end if member.end is not None else h.data_start + h.csize
+            expect_crc, dd_len = _read_dd(fh, end, h.zip64) if h.has_dd else (h.crc, 0)
             if member.done and member.crc != expect_crc:
                 raise zipfile.BadZipFile(f"Bad CRC-32 for zip member {spec!r}")
         except StopArchive as stop_archive:
@@ -207,11 +263,10 @@ def walk_local_headers(
         except Refused as refused:
             discard_payload(payload)
             yield EntryWarning(spec, refused.code, f"zip member {spec!r}: {refused.reason}")
-            if not csize_known:
+            if not h.csize_known:
                 yield stop(f"end of member {spec!r} cannot be found")
                 return
-            end = data_start + csize
-            offset = end + (_dd_len(fh, end, zip64) if has_dd else 0)
+            offset = _after(fh, h)
             continue
         except CORRUPT_ERRORS as exc:
             discard_payload(payload)
@@ -222,10 +277,10 @@ def walk_local_headers(
         offset = end + dd_len
         if payload is None:
             continue
-        if is_dir:
+        if h.is_dir:
             discard_payload(payload)
             continue
-        mtime, atime = zip_times(extra, unpack_dos_time(ddate, dtime))
+        mtime, atime = zip_times(h.extra, unpack_dos_time(h.ddate, h.dtime))
         meta = MemberMeta(spec, mtime, atime, None, note_warnings(spec, notes))
         yield from emit_member(payload, meta, depth, ctx, skipped)
         if ctx.budget.exhausted:
