@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lodestar.config import Settings, get_settings
+from lodestar.derived import derived_root, logs_root, spool_root
 from lodestar.errors import UserError
 from lodestar.store import Store
 
@@ -22,11 +23,11 @@ class Workspace:
 
     @property
     def derived(self) -> Path:
-        return self.root / "derived"
+        return derived_root(self.root)
 
     @property
     def spool(self) -> Path:
-        return self.root / "spool"
+        return spool_root(self.root)
 
     def close(self) -> None:
         self.store.dispose()
@@ -41,8 +42,8 @@ def open_workspace(root: Path | None = None, *, settings: Settings | None = None
     root = Path(root).expanduser().resolve()
     if root.exists() and not root.is_dir():
         raise UserError(f"workspace {root} exists and is not a directory")
-    for sub in ("", "derived", "spool", "logs"):
-        (root / sub).mkdir(parents=True, exist_ok=True)
+    for folder in (root, derived_root(root), spool_root(root), logs_root(root)):
+        folder.mkdir(parents=True, exist_ok=True)
     url = settings.db_url or f"sqlite:///{root / DB_NAME}"
     store = Store(url)
     store.session_info["workspace_root"] = str(root)
