@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import update
 
 from lodestar.access import Actor
+from lodestar.leads.lifecycle import create_lead, review_lead, send_lead
 from lodestar.leads.package import build_package
-from lodestar.leads.service import create_lead, review_lead, send_lead
 from lodestar.store import Item, Source
 
 from ..review.conftest import AGENCY_A, AGENCY_B, USERS, Operation

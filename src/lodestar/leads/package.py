@@ -30,6 +30,7 @@ from lodestar.access import Actor, require
 from lodestar.blur import blurred_jpeg, thumb_file
 from lodestar.errors import DataError, LodestarError, UserError
 from lodestar.leads.case import case_document
+from lodestar.leads.events import lead_event, lead_events
 from lodestar.leads.keys import (
     key_id_of,
     load_public_pem,
@@ -37,20 +38,11 @@ from lodestar.leads.keys import (
     signing_key,
     verify_signature,
 )
+from lodestar.leads.links import lead_clues, lead_series_ids, series_members
 from lodestar.leads.pdf import Preview, write_lead_pdf
+from lodestar.leads.queries import clue_dict, get_lead, show_lead
 from lodestar.leads.reply import reply_template
-from lodestar.leads.service import (
-    NeedsReview,
-    clue_dict,
-    get_lead,
-    lead_clues,
-    lead_event,
-    lead_events,
-    lead_series_ids,
-    require_current_review,
-    series_members,
-    show_lead,
-)
+from lodestar.leads.staleness import NeedsReview, require_current_review
 from lodestar.match.formats import HashSetRecord, write_hashset
 from lodestar.review.media import get_limits
 from lodestar.store import Item, Media, Series

@@ -21,15 +21,9 @@ from sqlalchemy.orm import Session
 
 from lodestar.access import Actor, require
 from lodestar.errors import DataError, NotFound, UserError
-from lodestar.leads.service import (
-    OUTCOMES,
-    acknowledge_lead,
-    get_lead_by_uid,
-    lead_event,
-    lead_events,
-    record_outcome,
-    show_lead,
-)
+from lodestar.leads.events import lead_event, lead_events
+from lodestar.leads.lifecycle import OUTCOMES, acknowledge_lead, record_outcome
+from lodestar.leads.queries import get_lead_by_uid, show_lead
 
 REPLY_FORMAT = "lodestar-lead-reply/1"
 MAX_REPLY_BYTES = 1 << 20  # a reply is a few lines; anything larger is not one

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lodestar.access import allowed
-from lodestar.leads.service import RESPONDABLE, series_members
+from lodestar.leads.links import series_members
+from lodestar.leads.queries import RESPONDABLE
 from lodestar.review.auth import Principal
 from lodestar.store import Clue, Media
 
