@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from lodestar.config import Settings, get_settings
+from lodestar.derived import derived_root, spool_root
 
 INFO_KEY = "workspace_root"
 
@@ -25,11 +26,11 @@ class BuildContext:
 
     @property
     def derived(self) -> Path:
-        return self.root / "derived"
+        return derived_root(self.root)
 
     @property
     def spool(self) -> Path:
-        return self.root / "spool"
+        return spool_root(self.root)
 
 
 def build_context(session: Session) -> BuildContext | None:
