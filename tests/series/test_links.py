@@ -1,15 +1,13 @@
-"""Every built-in link builder passes the conformance suite and finds its expected links."""
+"""What the store-only link builders find on the conftest store (their conformance: see
+test_conformance_builders.py)."""
 
 from __future__ import annotations
-
-from typing import ClassVar
 
 import pytest
 from sqlalchemy.orm import Session
 
-from lodestar.series.base import Link, LinkBuilder, LinkBuilderConformance, link_builders
+from lodestar.series.base import Link, LinkBuilder, link_builders
 from lodestar.series.camera import parse_capture_time
-from lodestar.series.links import ARTIFACT_BUILDERS, BUILTIN
 from lodestar.series.neardup import hash_dihedral
 
 from .conftest import pictures, sha
@@ -23,8 +21,8 @@ def p(x: str, y: str) -> frozenset[str]:
     return frozenset((sha(x), sha(y)))
 
 
-class TestNearDup(LinkBuilderConformance):
-    builder: ClassVar[LinkBuilder] = link_builders.get("near-dup")
+class TestNearDup:
+    builder = link_builders.get("near-dup")
 
     def test_match_and_rotated_copy(self, linked_session: Session) -> None:
         found = pairs(self.builder, linked_session)
@@ -35,8 +33,8 @@ class TestNearDup(LinkBuilderConformance):
         assert rotated.evidence["transform"] in ("rotate90", "rotate270")
 
 
-class TestVideoFrame(LinkBuilderConformance):
-    builder: ClassVar[LinkBuilder] = link_builders.get("video-frame")
+class TestVideoFrame:
+    builder = link_builders.get("video-frame")
 
     def test_video_linked_to_the_image_of_its_frame(self, linked_session: Session) -> None:
         found = pairs(self.builder, linked_session)
@@ -45,8 +43,8 @@ class TestVideoFrame(LinkBuilderConformance):
         assert link.evidence["frame_second"] == 1 and link.evidence["distance"] == 0
 
 
-class TestKnownSeries(LinkBuilderConformance):
-    builder: ClassVar[LinkBuilder] = link_builders.get("known-series")
+class TestKnownSeries:
+    builder = link_builders.get("known-series")
 
     def test_same_known_series_name(self, linked_session: Session) -> None:
         found = pairs(self.builder, linked_session)
@@ -54,8 +52,8 @@ class TestKnownSeries(LinkBuilderConformance):
         assert found[p("b1", "b2")].evidence["series"] == "Known B"
 
 
-class TestCameraBody(LinkBuilderConformance):
-    builder: ClassVar[LinkBuilder] = link_builders.get("camera")
+class TestCameraBody:
+    builder = link_builders.get("camera")
 
     def test_pairs_per_serial_are_weak(self, linked_session: Session) -> None:
         found = pairs(self.builder, linked_session)
@@ -66,8 +64,8 @@ class TestCameraBody(LinkBuilderConformance):
         assert found[p("z3", "z4")].evidence["serial"] == "999"
 
 
-class TestTimeBurst(LinkBuilderConformance):
-    builder: ClassVar[LinkBuilder] = link_builders.get("time-burst")
+class TestTimeBurst:
+    builder = link_builders.get("time-burst")
 
     def test_bursts_join_minutes_apart_not_a_year(self, linked_session: Session) -> None:
         found = pairs(self.builder, linked_session)
@@ -76,8 +74,8 @@ class TestTimeBurst(LinkBuilderConformance):
         assert found[p("b1", "b2")].score > found[p("a2", "a3")].score
 
 
-class TestFolder(LinkBuilderConformance):
-    builder: ClassVar[LinkBuilder] = link_builders.get("folder")
+class TestFolder:
+    builder = link_builders.get("folder")
 
     def test_pairs_within_a_folder_of_a_source(self, linked_session: Session) -> None:
         found = pairs(self.builder, linked_session)
@@ -86,25 +84,6 @@ class TestFolder(LinkBuilderConformance):
         expected |= {p("b1", "b2"), p("z3", "z4")}
         assert set(found) == expected
         assert all(link.strength == "weak" for link in found.values())
-
-
-def test_every_builtin_builder_has_a_conformance_class() -> None:
-    # The builders that read derived artifacts have their suites in their own test modules.
-    from . import test_prnu_links, test_scene, test_video_scene  # noqa: F401
-
-    tested = {cls.builder.name for cls in LinkBuilderConformance.__subclasses__()}
-    assert {b.name for b in (*BUILTIN, *ARTIFACT_BUILDERS)} <= tested
-
-
-def test_link_orders_its_pair_and_refuses_bad_values() -> None:
-    link = Link("b" * 64, "a" * 64, "x", 0.5, "weak")
-    assert link.pair == ("a" * 64, "b" * 64)
-    with pytest.raises(ValueError):
-        Link("a" * 64, "a" * 64, "x", 0.5, "weak")
-    with pytest.raises(ValueError):
-        Link("a" * 64, "b" * 64, "x", 1.5, "weak")
-    with pytest.raises(ValueError):
-        Link("a" * 64, "b" * 64, "x", 0.5, "maybe")  # type: ignore[arg-type]
 
 
 def test_hash_dihedral_is_close_to_the_rotated_images_own_pdq() -> None:

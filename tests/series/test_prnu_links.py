@@ -2,18 +2,15 @@
 
 Two simulated sensors (``lodestar.demo.sensor``: a fixed multiplicative pattern per camera) of
 one make/model shoot benign procedural scenes at 576×544 (the builder works on 512² centre
-crops). Camera 111 and 222 each have four shots with a serial (their fingerprints); the EXIF-less
-``x1`` (camera 111) and ``x2`` (camera 222) must each link to their own camera only; ``small``
-is too small for the crop and ``other`` is of another frame size.
-"""
+crops; the shots are ``samples.sensor_pictures``). Camera 111 and 222 each have four shots
+with a serial (their fingerprints); the EXIF-less ``x1`` (camera 111) and ``x2`` (camera 222)
+must each link to their own camera only; ``small`` is too small for the crop and ``other`` is
+of another frame size."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -22,110 +19,29 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from lodestar.demo.sensor import sensor_shots
-from lodestar.series.base import LinkBuilderConformance
-from lodestar.series.context import INFO_KEY
+from lodestar.derived import prnu_path
 from lodestar.series.prnu import (
     PCE_THRESHOLD,
     CameraFingerprint,
     estimate_fingerprint,
     match_image,
 )
-from lodestar.series.prnu_links import prnu_bodies, prnu_links, prnu_path
-from lodestar.store import Item, Media, MediaLink, Source
-from lodestar.store.models import spec_sha256
+from lodestar.series.prnu_links import prnu_bodies, prnu_links
+from lodestar.store import MediaLink
 from lodestar.workspace import Workspace
 
-FRAME = (576, 544)
-SHOTS = 4
-CAMERAS = {111: 1, 222: 2}  # serial → sensor seed
-
-
-@cache
-def shots() -> dict[str, tuple[bytes, int | None, tuple[int, int]]]:
-    """name → (JPEG bytes, serial or None, frame size)."""
-    out: dict[str, tuple[bytes, int | None, tuple[int, int]]] = {}
-    for serial, cam in CAMERAS.items():
-        seeds = range(cam * 100, cam * 100 + SHOTS + 1)
-        for i, data in enumerate(sensor_shots(cam, seeds, FRAME, jpeg_quality=92)):
-            name = f"c{serial}-{i}" if i < SHOTS else f"x{cam}"
-            out[name] = (data, serial if i < SHOTS else None, FRAME)
-    small = next(iter(sensor_shots(1, [7], (320, 240))))
-    other = next(iter(sensor_shots(1, [8], (544, 576))))
-    out["small"] = (small, None, (320, 240))
-    out["other"] = (other, None, (544, 576))
-    return out
-
-
-def sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def add_shots(ws: Workspace, session: Session, folder: Path) -> dict[str, str]:
-    src = Source(
-        uid="prnu".ljust(36, "x"),
-        kind="folder",
-        location=str(folder),
-        label="cams",
-        agency="XX",
-        added_at=datetime(2025, 1, 1, tzinfo=UTC),
-        added_by="test",
-    )
-    session.add(src)
-    session.flush()
-    names = {}
-    for name, (data, serial, (w, h)) in shots().items():
-        (folder / f"{name}.jpg").write_bytes(data)
-        s = sha(data)
-        names[s] = name
-        session.add(
-            Media(
-                sha256=s,
-                md5=s[:32],
-                sha1=s[:40],
-                size=len(data),
-                mime="image/jpeg",
-                kind="image",
-                width=w,
-                height=h,
-                make="Acme" if serial else None,
-                model="Z1" if serial else None,
-                serial=str(serial) if serial else None,
-            )
-        )
-        session.flush()
-        spec = f"{name}.jpg"
-        session.add(
-            Item(
-                source_id=src.id,
-                path_spec=spec,
-                spec_sha256=spec_sha256(spec),
-                name=spec,
-                size=len(data),
-                media_sha256=s,
-            )
-        )
-    session.flush()
-    return names
+from .samples import SENSOR_SHOTS as SHOTS
+from .samples import camera_shots
 
 
 @pytest.fixture
 def named(ws: Workspace, tmp_path: Path) -> Iterator[tuple[Session, dict[str, str]]]:
-    folder = tmp_path / "evidence"
-    folder.mkdir()
+    names = camera_shots(ws, tmp_path)
     with ws.store.session() as session:
-        session.info[INFO_KEY] = str(ws.root)
-        names = add_shots(ws, session, folder)
         yield session, names
 
 
-@pytest.fixture
-def linked_session(named: tuple[Session, dict[str, str]]) -> Session:
-    return named[0]
-
-
-class TestPrnu(LinkBuilderConformance):
-    builder = prnu_links
-
+class TestPrnu:
     def test_exifless_images_join_their_own_camera_only(
         self, named: tuple[Session, dict[str, str]]
     ) -> None:

@@ -4,11 +4,17 @@ A builder reads what earlier stages stored (matches, signals, media facts, items
 :class:`Link` values; it never writes. The series service stores them and the clusterer turns
 them into series. ``strong`` links may join media into one series on their own; ``weak`` links
 only support (see :mod:`lodestar.series.cluster`).
+
+A builder is one module that registers an instance in :data:`link_builders` at import: a
+built-in module is named in the registry's ``builtins``, a third party's is a
+``lodestar.plugins`` entry point. What a builder needs or may return is declared on its class
+(:class:`LinkBuilder`'s ``strengths``, the :class:`ReadsArtifacts` capability), never by its
+membership in a list elsewhere. Builders run in name order (the registry's), which matters to
+nobody: each reads only what earlier stages stored, never another builder's links.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
@@ -19,6 +25,7 @@ from lodestar.registry import Registry
 
 Strength = Literal["strong", "weak"]
 STRENGTHS: tuple[Strength, ...] = ("strong", "weak")
+SERIES_KINDS: tuple[str, ...] = ("image", "video")  # the media kinds series are made of
 
 
 @dataclass(frozen=True)
@@ -54,15 +61,50 @@ class Link:
 
 @runtime_checkable
 class LinkBuilder(Protocol):
+    """A registered link builder. ``strengths`` declares which links it may return: a builder
+    of ``("weak",)`` only ever supports (its links never join media on their own)."""
+
     name: ClassVar[str]  # also the kind of the links it returns
     version: ClassVar[str]
+    strengths: ClassVar[tuple[Strength, ...]]
 
     def build(self, session: Session, *, media: Collection[str] | None = None) -> Iterable[Link]:
         """Every link this builder finds; with ``media``, only links touching one of them."""
         ...
 
 
-link_builders: Registry[LinkBuilder] = Registry("link builder")
+@runtime_checkable
+class ReadsArtifacts(Protocol):
+    """Capability: the builder reads derived artifacts or evidence, which it finds through the
+    workspace (:func:`lodestar.series.context.build_context`), not the store alone.
+
+    Such a builder must cope with their absence: an unknown workspace is a logged warning and
+    no links, a missing artifact or unreadable evidence gives no link for that media — never
+    an exception that would stop a whole ``series build``.
+    """
+
+    artifacts: ClassVar[tuple[str, ...]]  # what it reads, in words (shown by tests and docs)
+
+
+def reads_artifacts(builder: LinkBuilder) -> tuple[str, ...]:
+    """What ``builder`` reads besides the store (empty for store-only builders)."""
+    return tuple(builder.artifacts) if isinstance(builder, ReadsArtifacts) else ()
+
+
+# The first lookup imports these modules; each registers its builder(s) at import.
+link_builders: Registry[LinkBuilder] = Registry(
+    "link builder",
+    builtins=(
+        "lodestar.series.neardup",
+        "lodestar.series.keyframe",
+        "lodestar.series.known",
+        "lodestar.series.camera",
+        "lodestar.series.folder",
+        "lodestar.series.scene",
+        "lodestar.series.video_scene",
+        "lodestar.series.prnu_links",
+    ),
+)
 
 
 def only_touching(links: Iterable[Link], media: Collection[str] | None) -> Iterable[Link]:
@@ -70,48 +112,3 @@ def only_touching(links: Iterable[Link], media: Collection[str] | None) -> Itera
         return links
     wanted = set(media)
     return (link for link in links if link.touches(wanted))
-
-
-class LinkBuilderConformance:
-    """Standard tests every link builder passes (mix into a pytest class).
-
-    The test class sets ``builder`` and provides a ``linked_session`` fixture: a session on a
-    store where this builder is expected to find at least one link.
-    """
-
-    builder: ClassVar[LinkBuilder]
-
-    def test_named_versioned_and_registered(self) -> None:
-        assert isinstance(self.builder, LinkBuilder)
-        assert self.builder.name and self.builder.version
-        assert link_builders.get(self.builder.name) is self.builder
-
-    def test_links_are_well_formed(self, linked_session: Session) -> None:
-        from lodestar.store import Media
-
-        links = list(self.builder.build(linked_session))
-        assert links, f"{self.builder.name} found no link on its sample store"
-        for link in links:
-            assert link.kind == self.builder.name
-            assert link.a < link.b and linked_session.get(Media, link.a) is not None
-            assert linked_session.get(Media, link.b) is not None
-            assert 0.0 <= link.score <= 1.0 and link.strength in STRENGTHS
-            json.dumps(link.evidence)  # stored as JSON and shown by `series why`
-        assert len({link.pair for link in links}) == len(links), "one link per pair"
-
-    def test_deterministic(self, linked_session: Session) -> None:
-        def run() -> list[str]:
-            found = self.builder.build(linked_session)
-            return sorted(repr((x.pair, x.score, x.strength, x.evidence)) for x in found)
-
-        assert run() == run()
-
-    def test_media_filter_is_incremental(self, linked_session: Session) -> None:
-        full = {link.pair: link for link in self.builder.build(linked_session)}
-        one = sorted(full)[0][0]
-        part = {link.pair: link for link in self.builder.build(linked_session, media=[one])}
-        assert part and all(one in pair for pair in part)
-        assert part == {p: x for p, x in full.items() if one in p}
-
-    def test_unknown_media_give_nothing(self, linked_session: Session) -> None:
-        assert list(self.builder.build(linked_session, media=["0" * 64])) == []

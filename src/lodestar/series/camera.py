@@ -23,12 +23,11 @@ from typing import ClassVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lodestar.series.base import Link, Strength, link_builders, only_touching
+from lodestar.series.base import SERIES_KINDS, Link, Strength, link_builders, only_touching
 from lodestar.store import Media
 
 PAIRWISE_MAX = 64
 BURST_GAP_S = 60 * 60  # one session: captures up to an hour apart
-SERIES_KINDS = ("image", "video")
 
 
 @dataclass(frozen=True, order=True)
@@ -83,6 +82,7 @@ def bodies(session: Session) -> dict[Body, list[tuple[datetime | None, str]]]:
 class CameraBodyLinks:
     name: ClassVar[str] = "camera"
     version: ClassVar[str] = "1"
+    strengths: ClassVar[tuple[Strength, ...]] = ("weak",)  # one camera shoots many series
 
     def build(self, session: Session, *, media: Collection[str] | None = None) -> Iterable[Link]:
         links = []
@@ -100,6 +100,7 @@ class CameraBodyLinks:
 class TimeBurstLinks:
     name: ClassVar[str] = "time-burst"
     version: ClassVar[str] = "1"
+    strengths: ClassVar[tuple[Strength, ...]] = ("strong", "weak")  # weak without a serial
     gap_s: int = BURST_GAP_S
 
     def build(self, session: Session, *, media: Collection[str] | None = None) -> Iterable[Link]:

@@ -15,11 +15,10 @@ from typing import ClassVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lodestar.series.base import Link, link_builders, only_touching
+from lodestar.series.base import SERIES_KINDS, Link, Strength, link_builders, only_touching
 from lodestar.store import Item, Media, Source
 
 PAIRWISE_MAX = 64
-SERIES_KINDS = ("image", "video")
 
 
 def folders(session: Session) -> dict[tuple[str, str], list[str]]:
@@ -47,6 +46,7 @@ def folders(session: Session) -> dict[tuple[str, str], list[str]]:
 class FolderLinks:
     name: ClassVar[str] = "folder"
     version: ClassVar[str] = "1"
+    strengths: ClassVar[tuple[Strength, ...]] = ("weak",)  # folders mix series
 
     def build(self, session: Session, *, media: Collection[str] | None = None) -> Iterable[Link]:
         found: dict[tuple[str, str], Link] = {}

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from lodestar.analyze.signals.pdq import MAX_DISTANCE_DEFAULT, QUALITY_THRESHOLD
 from lodestar.match.index import PdqIndex
-from lodestar.series.base import Link, link_builders
+from lodestar.series.base import Link, Strength, link_builders
 from lodestar.store import Media, Signal
 
 FRAME_SIGNAL_TYPES = ("vpdq",)
@@ -26,6 +26,7 @@ FRAME_SIGNAL_TYPES = ("vpdq",)
 class VideoFrameLinks:
     name: ClassVar[str] = "video-frame"
     version: ClassVar[str] = "1"
+    strengths: ClassVar[tuple[Strength, ...]] = ("strong",)
     radius: int = MAX_DISTANCE_DEFAULT
 
     def build(self, session: Session, *, media: Collection[str] | None = None) -> Iterable[Link]:

@@ -14,7 +14,7 @@ from typing import ClassVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lodestar.series.base import Link, link_builders, only_touching
+from lodestar.series.base import Link, Strength, link_builders, only_touching
 from lodestar.store import HashSet, HashSetEntry, Match
 
 
@@ -43,6 +43,7 @@ def known_series_of_media(session: Session) -> dict[str, list[tuple[str, str]]]:
 class KnownSeriesLinks:
     name: ClassVar[str] = "known-series"
     version: ClassVar[str] = "1"
+    strengths: ClassVar[tuple[Strength, ...]] = ("strong",)
 
     def build(self, session: Session, *, media: Collection[str] | None = None) -> Iterable[Link]:
         links = []

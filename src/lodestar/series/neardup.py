@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from lodestar.analyze.signals.pdq import DIHEDRAL_NAMES, DIHEDRAL_OPS, QUALITY_THRESHOLD
 from lodestar.match.index import PdqIndex
-from lodestar.series.base import Link, link_builders, only_touching
+from lodestar.series.base import Link, Strength, link_builders, only_touching
 from lodestar.store import Match, Media, Signal
 
 DIHEDRAL_RADIUS = 36
@@ -54,6 +54,7 @@ def _score(method: str, distance: int) -> float:
 class NearDupLinks:
     name: ClassVar[str] = "near-dup"
     version: ClassVar[str] = "1"
+    strengths: ClassVar[tuple[Strength, ...]] = ("strong",)
     dihedral_radius: int = DIHEDRAL_RADIUS
 
     def build(self, session: Session, *, media: Collection[str] | None = None) -> Iterable[Link]:

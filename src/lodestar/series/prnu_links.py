@@ -29,15 +29,15 @@ import hashlib
 import logging
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lodestar.derived import prnu_path
 from lodestar.evidence.content import Unavailable, materialize
-from lodestar.series.base import Link, link_builders
+from lodestar.series.base import Link, Strength, link_builders
 from lodestar.series.camera import Body, body_of
 from lodestar.series.context import BuildContext, build_context
 from lodestar.series.prnu import (
@@ -80,10 +80,6 @@ class BodyPrint:
 def fingerprint_id(body: Body, size: Size, shas: list[str]) -> str:
     key = "\n".join([body.make, body.model, body.serial, f"{size}", METHOD, f"{CROP}", *shas])
     return hashlib.sha256(key.encode()).hexdigest()[:24]
-
-
-def prnu_path(derived: Path, fp_id: str) -> Path:
-    return derived / "prnu" / f"{fp_id}.npz"
 
 
 def _shots(session: Session) -> list[Shot]:
@@ -239,6 +235,8 @@ def _compatible(shot: Shot, bp: BodyPrint) -> bool:
 class PrnuLinks:
     name: ClassVar[str] = "prnu"
     version: ClassVar[str] = "1"
+    strengths: ClassVar[tuple[Strength, ...]] = ("weak",)  # one sensor shoots many series
+    artifacts: ClassVar[tuple[str, ...]] = ("evidence", "PRNU fingerprints")
     threshold: float = PCE_THRESHOLD
 
     def build(self, session: Session, *, media: Collection[str] | None = None) -> Iterable[Link]:

@@ -148,6 +148,8 @@ def candidate_pairs(
 class SceneLinks:
     name: ClassVar[str] = "scene"
     version: ClassVar[str] = "1"
+    strengths: ClassVar[tuple[Strength, ...]] = ("strong", "weak")  # see strength_of()
+    artifacts: ClassVar[tuple[str, ...]] = ("local features",)
 
     def build(self, session: Session, *, media: Collection[str] | None = None) -> Iterable[Link]:
         ctx = build_context(session)

@@ -25,10 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lodestar.clues.keyframes import KeyframeError, extract_keyframes
+from lodestar.derived import keyframe_features_path
 from lodestar.evidence.content import Unavailable, materialize
 from lodestar.match.features import FeatureIndex, LocalFeatures, features_from_image
 from lodestar.match.local import load_features
-from lodestar.series.base import Link, link_builders
+from lodestar.series.base import Link, Strength, link_builders
 from lodestar.series.context import BuildContext, build_context
 from lodestar.series.scene import SceneCheck, check_scene, scene_score, strength_of
 from lodestar.store import Media
@@ -36,10 +37,6 @@ from lodestar.store import Media
 log = logging.getLogger(__name__)
 FORMAT = 1
 MAX_KEYFRAMES = 24  # a short list spread over the clip: the pan's views, not every frame
-
-
-def keyframes_path(derived: Path, sha256: str) -> Path:
-    return derived / "features" / "keyframes" / sha256[:2] / f"{sha256}.npz"
 
 
 def save_keyframe_features(path: Path, frames: list[tuple[float, LocalFeatures]]) -> None:
@@ -89,7 +86,7 @@ def video_features(
     out: dict[str, list[tuple[float, LocalFeatures]]] = {}
     todo = []
     for sha in videos:
-        cached = load_keyframe_features(keyframes_path(ctx.derived, sha))
+        cached = load_keyframe_features(keyframe_features_path(ctx.derived, sha))
         if cached is None:
             todo.append(sha)
         else:
@@ -108,7 +105,7 @@ def video_features(
         feats = _spread(
             [(kf.timestamp, features_from_image(kf.image)) for kf in frames], MAX_KEYFRAMES
         )
-        save_keyframe_features(keyframes_path(ctx.derived, copy.sha256), feats)
+        save_keyframe_features(keyframe_features_path(ctx.derived, copy.sha256), feats)
         out[copy.sha256] = feats
     return out
 
@@ -136,6 +133,8 @@ def _best(
 class VideoSceneLinks:
     name: ClassVar[str] = "video-scene"
     version: ClassVar[str] = "1"
+    strengths: ClassVar[tuple[Strength, ...]] = ("strong", "weak")  # the scene rules
+    artifacts: ClassVar[tuple[str, ...]] = ("local features", "keyframe features", "evidence")
 
     def build(self, session: Session, *, media: Collection[str] | None = None) -> Iterable[Link]:
         ctx = build_context(session)
