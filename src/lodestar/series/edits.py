@@ -32,7 +32,7 @@ def _editable(session: Session, series_id: int) -> Series:
 
 
 def _pin_all(session: Session, series_id: int) -> None:
-    for m in members_of(session, series_id):
+    for m in members_of(session, series_id=series_id):
         m.pinned = True
 
 
@@ -52,7 +52,7 @@ def merge_series(
     at = now()
     moved: list[str] = []
     for s in sources:
-        for m in members_of(session, s.id):
+        for m in members_of(session, series_id=s.id):
             m.series_id, m.added_at, m.added_by = into, at, actor
             moved.append(m.media_sha256)
         s.status, s.merged_into, s.updated_at = "retired", into, at
@@ -76,7 +76,7 @@ def split_series(
     """Move ``media`` of a series into a new series; both halves are pinned."""
     _editable(session, series_id)
     shas = _resolve(session, media)
-    members = {m.media_sha256: m for m in members_of(session, series_id)}
+    members = {m.media_sha256: m for m in members_of(session, series_id=series_id)}
     outside = [sha for sha in shas if sha not in members]
     if outside:
         raise UserError(
@@ -136,7 +136,7 @@ def move_media(
         if sid:
             _pin_all(session, sid)
             add_event(session, sid, actor, "moved_out", to=to_series, media=moved)
-            if not members_of(session, sid):
+            if not members_of(session, series_id=sid):
                 s = get_series(session, sid)
                 s.status, s.updated_at = "retired", at
     _pin_all(session, to_series)

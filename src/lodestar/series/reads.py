@@ -24,7 +24,7 @@ def get_series(session: Session, series_id: int) -> Series:
     return s
 
 
-def members_of(session: Session, series_id: int) -> list[SeriesMember]:
+def members_of(session: Session, *, series_id: int) -> list[SeriesMember]:
     return list(
         session.scalars(
             select(SeriesMember)
@@ -63,7 +63,7 @@ def list_series(session: Session, *, include_retired: bool = False) -> list[dict
 
 def show_series(session: Session, *, series_id: int) -> dict[str, Any]:
     s = get_series(session, series_id)
-    members = members_of(session, series_id)
+    members = members_of(session, series_id=series_id)
     out = series_as_dict(s, members)
     shas = [m.media_sha256 for m in members]
     media = {m.sha256: m for m in session.scalars(select(Media).where(Media.sha256.in_(shas)))}
@@ -144,7 +144,7 @@ def why(session: Session, *, series_id: int, media: str | None = None) -> dict[s
     """The links that hold a series together (or put one member there), strongest first, plus
     the analyst events that placed members by hand."""
     s = get_series(session, series_id)
-    members = {m.media_sha256: m for m in members_of(session, series_id)}
+    members = {m.media_sha256: m for m in members_of(session, series_id=series_id)}
     links = _internal_links(session, sorted(members))
     if media is None:
         return {
