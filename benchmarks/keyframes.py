@@ -41,8 +41,9 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from lodestar.analyze.keyframes import scan_keyframes  # noqa: E402
 from lodestar.clues.base import ClueInput  # noqa: E402
-from lodestar.clues.keyframes import KeyframeExtractor, scan_keyframes  # noqa: E402
+from lodestar.clues.keyframes import KeyframeExtractor  # noqa: E402
 from lodestar.demo.photos import SCENE_KINDS, scene  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache" / "keyframes"

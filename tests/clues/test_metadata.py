@@ -56,8 +56,8 @@ def test_registered_under_its_name() -> None:
     ex = clue_extractors.get("metadata")
     assert isinstance(ex, MetadataExtractor) and isinstance(ex, ClueExtractor)
     assert (ex.name, ex.stage) == ("metadata", "metadata")
-    assert ex.applies_to(_item(Path("x.jpg"))) and ex.applies_to(_item(Path("x.mp4"), "video"))
-    assert not ex.applies_to(_item(Path("x.txt"), "document"))
+    assert {"image", "video"} <= ex.accepts and "document" not in ex.accepts
+    assert ex.needs == () and ex.resource  # one exiftool process per worker
 
 
 def test_demo_corpus_exif(extractor: MetadataExtractor, tmp_path: Path) -> None:

@@ -6,11 +6,13 @@ import dataclasses
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw
 
-from lodestar.clues.base import ClueInput, clue_extractors
+from lodestar.analyze.keyframes import KeyframeScan
+from lodestar.clues.base import ClueInput, Products, clue_extractors
 from lodestar.clues.ocr import OcrEngine, OcrExtractor, find_tessdata, installed_models, ocr_image
 from lodestar.demo.catalog import LANGUAGE_BY_CODE
 from lodestar.demo.fonts import load_font
@@ -148,3 +150,41 @@ def test_module_ocr_image_for_keyframes() -> None:
 
 def test_installed_models_lists_debian_packs() -> None:
     assert "eng" in installed_models(find_tessdata())
+
+
+def _sign_video(path: Path, text: str, *, seconds: int = 2) -> Path:
+    """A still sign filmed for ``seconds`` with a keyframe every second (benign)."""
+    import av
+
+    frame_img = _sign([text], size=(640, 480))
+    with av.open(str(path), mode="w") as container:
+        stream: Any = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 640, 480, "yuv420p"
+        stream.codec_context.gop_size = 10
+        for _ in range(seconds * 10):
+            for packet in stream.encode(av.VideoFrame.from_image(frame_img)):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def test_video_is_read_through_its_keyframes(extractor: OcrExtractor, tmp_path: Path) -> None:
+    assert extractor.accepts == {"image", "video"} and extractor.needs == ("keyframes",)
+    video = _sign_video(tmp_path / "sign.mp4", "Panadería La Espiga")
+    item = ClueInput(sha256="1" * 64, path=video, kind="video")
+    products = Products(item)
+    result = extractor.extract(item, products)
+    texts = [c for c in result.clues if c.kind == "text"]
+    # the same sign on both keyframes is one clue, placed at the first one
+    assert len(texts) == 1 and "Espiga" in texts[0].text and texts[0].position == 0.0
+    assert [c.position for c in result.clues if c.kind == "language"] == [0.0]
+    assert len(products.get("keyframes", KeyframeScan).frames) == 2  # decoded once, shared
+
+
+def test_unreadable_video_is_a_warning(extractor: OcrExtractor, tmp_path: Path) -> None:
+    path = tmp_path / "broken.mp4"
+    path.write_bytes(b"not a video" * 50)
+    result = extractor.extract(ClueInput(sha256="2" * 64, path=path, kind="video"))
+    assert result.clues == [] and [w.code for w in result.warnings] == ["video_unreadable"]
+    assert "broken.mp4" in result.warnings[0].message

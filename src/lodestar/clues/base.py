@@ -3,20 +3,34 @@
 A clue is a typed, sourced finding about one media (a camera serial, a GPS fix, a place, a line
 of text and its language, a capture time with its offset, …). Extractors are small plug-ins with
 a unique ``name`` and a ``version``; they read one materialised file and *return* clues and
-warnings. They never write to the store: the mediator (``lodestar.clues.deep``) stamps provenance
-(stage, extractor name and version, media SHA-256) and writes them (DESIGN.md §4).
+warnings. They never write to the store: the mediator (``lodestar.clues.mediator``) stamps
+provenance (stage, extractor name and version, media SHA-256) and writes them (DESIGN.md §4).
 
-Three different results, as in plaso: "not my kind of file" (``applies_to`` is False), "failed"
-(an :class:`ExtractResult` with warnings and no clues), "partly recovered" (clues *and* warnings).
-An extractor must not raise for bad input; it returns a warning instead. A raise is a bug and the
-mediator turns it into an ``extractor_crashed`` warning.
+What an extractor declares, so the deep pass needs no list of them and no probing:
+
+- ``accepts``: the media kinds it reads ("image", "video"); other media are not its kind;
+- ``needs``: extractors whose *products* it reads (OCR reads the video's keyframes), which
+  therefore run before it on each media (:mod:`lodestar.clues.plan` sorts them);
+- :class:`ProductMaker`: an extractor that makes such a product (an in-memory keyframe scan);
+- :class:`WorkerResource`: an extractor that keeps one costly resource per worker process
+  (an exiftool process, a Tesseract engine), opened on first use and released by ``close``.
+
+Three different results, as in plaso: "not my kind of file" (the kind is not in ``accepts``),
+"failed" (an :class:`ExtractResult` with warnings and no clues), "partly recovered" (clues *and*
+warnings). An extractor must not raise for bad input; it returns a warning instead. A raise is a
+bug and the mediator turns it into an ``extractor_crashed`` warning.
+
+Adding an extractor: one module that registers an instance in :data:`clue_extractors`, named
+in the registry's ``builtins`` (or a ``lodestar.plugins`` entry point for a third party).
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 from lodestar.registry import Registry
 
@@ -75,17 +89,77 @@ class ExtractResult:
 
 @runtime_checkable
 class ClueExtractor(Protocol):
+    """What every extractor declares and does."""
+
     name: ClassVar[str]
-    version: ClassVar[str]
-    stage: ClassVar[str]  # metadata | places | ocr | keyframes | …
+    version: ClassVar[str]  # a new version re-runs the extractor on every media
+    stage: ClassVar[str]  # the provenance stage of its clues: metadata | keyframes | ocr | …
+    accepts: ClassVar[frozenset[str]]  # media kinds it reads: "image", "video"
+    needs: ClassVar[tuple[str, ...]]  # extractors whose products it reads (they run first)
 
-    def applies_to(self, item: ClueInput) -> bool: ...
-
-    def extract(self, item: ClueInput) -> ExtractResult: ...
-
-    def close(self) -> None:
-        """Release long-lived resources (an exiftool process, a Tesseract engine)."""
+    def extract(self, item: ClueInput, products: Products | None = None) -> ExtractResult:
+        """Clues and warnings of one media. ``products``: what extractors named in ``needs``
+        made of this media (None: make them as needed, e.g. when called on its own)."""
         ...
 
 
-clue_extractors: Registry[ClueExtractor] = Registry("clue extractor")
+class ProductMaker(ABC):
+    """Capability: the extractor also makes an in-memory product of a media for the extractors
+    that name it in ``needs`` (keyframes: the video's decoded keyframe scan, which OCR reads).
+    Making the product writes no file and no clue; it is made once per media and shared."""
+
+    @abstractmethod
+    def make_product(self, item: ClueInput) -> object: ...
+
+
+class WorkerResource(ABC):
+    """Capability: the extractor keeps one costly resource per worker process (each process
+    holds its own registered instances), opened on first use, reused for every media and
+    released by :meth:`close` when the pass ends."""
+
+    resource: ClassVar[str]  # what it keeps open, e.g. "exiftool -stay_open process"
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+P = TypeVar("P")
+
+
+class Products:
+    """The products of one media, each made once, by its maker, on first request.
+
+    The mediator keeps one per media across its extractors, so OCR reads the keyframes the
+    keyframe extractor decoded; an extractor called on its own gets a fresh one. A product
+    that failed to be made (its maker raised) is not kept: the next request tries again.
+    """
+
+    def __init__(
+        self, item: ClueInput, lookup: Callable[[str], ClueExtractor] | None = None
+    ) -> None:
+        self.item = item
+        self._lookup = lookup or clue_extractors.get
+        self._made: dict[str, object] = {}
+
+    def of(self, maker: ClueExtractor, kind: type[P]) -> P:
+        """``maker``'s product of this media (made now if not yet), checked to be a ``kind``."""
+        if maker.name not in self._made:
+            if not isinstance(maker, ProductMaker):
+                raise TypeError(f"clue extractor {maker.name!r} makes no product")
+            self._made[maker.name] = maker.make_product(self.item)
+        product = self._made[maker.name]
+        if not isinstance(product, kind):
+            raise TypeError(f"{maker.name!r} made a {type(product).__name__}, not {kind.__name__}")
+        return product
+
+    def get(self, name: str, kind: type[P]) -> P:
+        """The product of the registered extractor ``name`` (one named in ``needs``)."""
+        return self.of(self._lookup(name), kind)
+
+
+clue_extractors: Registry[ClueExtractor] = Registry(
+    "clue extractor",
+    # The built-in extractors. Independent extractors run in this order on each media (after
+    # what they need), so a media's clues are stored in a stable order.
+    builtins=("lodestar.clues.metadata", "lodestar.clues.keyframes", "lodestar.clues.ocr"),
+)

@@ -16,7 +16,14 @@ from typing import Any, ClassVar
 
 from PIL import ExifTags, Image
 
-from lodestar.clues.base import ClueInput, ClueWarning, ExtractResult, clue_extractors
+from lodestar.clues.base import (
+    ClueInput,
+    ClueWarning,
+    ExtractResult,
+    Products,
+    WorkerResource,
+    clue_extractors,
+)
 from lodestar.clues.exiftool import (
     DEFAULT_TIMEOUT,
     EMBEDDED_ARGS,
@@ -39,10 +46,13 @@ _GPS = {1: "GPSLatitudeRef", 2: "GPSLatitude", 3: "GPSLongitudeRef", 4: "GPSLong
         5: "GPSAltitudeRef", 6: "GPSAltitude"}
 
 
-class MetadataExtractor:
+class MetadataExtractor(WorkerResource):
     name: ClassVar[str] = "metadata"
     version: ClassVar[str] = "1.0"
     stage: ClassVar[str] = "metadata"
+    accepts: ClassVar[frozenset[str]] = frozenset({"image", "video"})
+    needs: ClassVar[tuple[str, ...]] = ()
+    resource: ClassVar[str] = "exiftool -stay_open process"
 
     def __init__(
         self,
@@ -59,10 +69,7 @@ class MetadataExtractor:
     def tool(self) -> ExifToolProcess:
         return self._tool
 
-    def applies_to(self, item: ClueInput) -> bool:
-        return item.kind in ("image", "video")
-
-    def extract(self, item: ClueInput) -> ExtractResult:
+    def extract(self, item: ClueInput, products: Products | None = None) -> ExtractResult:
         if not item.path.is_file():
             msg = f"{item.path}: not a readable file"
             return ExtractResult(warnings=[ClueWarning("file_unreadable", msg)])

@@ -28,7 +28,16 @@ from typing import Any, ClassVar
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from lodestar.clues.base import ClueInput, ClueValue, ClueWarning, ExtractResult, clue_extractors
+from lodestar.analyze.keyframes import KeyframeError, KeyframeScan, require_frames
+from lodestar.clues.base import (
+    ClueInput,
+    ClueValue,
+    ClueWarning,
+    ExtractResult,
+    Products,
+    WorkerResource,
+    clue_extractors,
+)
 from lodestar.clues.language import identify, language_clue, to_iso639_1
 
 LEPT_SEVERITY_NONE = 6
@@ -285,12 +294,19 @@ def text_clue(result: OcrResult, language: str | None,
     )
 
 
-class OcrExtractor:
-    """Printed text in images -> a ``text`` clue (words, boxes) and a ``language`` clue."""
+class OcrExtractor(WorkerResource):
+    """Printed text in images -> a ``text`` clue (words, boxes) and a ``language`` clue.
+
+    Videos are read through their keyframes: the ``keyframes`` extractor's scan (its product,
+    hence ``needs``), each frame's clues placed at the frame's time.
+    """
 
     name: ClassVar[str] = "ocr"
     version: ClassVar[str] = "1"
     stage: ClassVar[str] = "ocr"
+    accepts: ClassVar[frozenset[str]] = frozenset({"image", "video"})
+    needs: ClassVar[tuple[str, ...]] = ("keyframes",)
+    resource: ClassVar[str] = "Tesseract engines (tesserocr), one per model string"
 
     def __init__(self, languages: tuple[str, ...] | None = None) -> None:
         self._languages = languages
@@ -302,9 +318,6 @@ class OcrExtractor:
         if self._engine is None:
             self._engine = OcrEngine(self._languages)
         return self._engine
-
-    def applies_to(self, item: ClueInput) -> bool:
-        return item.kind == "image"
 
     def ocr_image(self, img: Image.Image) -> OcrResult:
         return self.engine.ocr_image(img)
@@ -320,7 +333,9 @@ class OcrExtractor:
             clues.append(language_clue(guess, position=position))
         return clues
 
-    def extract(self, item: ClueInput) -> ExtractResult:
+    def extract(self, item: ClueInput, products: Products | None = None) -> ExtractResult:
+        if item.kind == "video":
+            return self._extract_keyframes(item, products or Products(item))
         engine = self.engine
         out = ExtractResult()
         if engine.missing and not self._warned_missing:
@@ -340,6 +355,25 @@ class OcrExtractor:
         out.clues = self.clues_for(result)
         if out.clues:
             out.raw = {"model": result.model, "scale": result.scale, "size": list(result.size)}
+        return out
+
+    def _extract_keyframes(self, item: ClueInput, products: Products) -> ExtractResult:
+        """Each keyframe OCR'd; the same sign on many frames is one clue, first time kept.
+
+        Only the clues are kept: per-frame engine warnings are not reported for videos.
+        """
+        try:
+            frames = require_frames(products.get("keyframes", KeyframeScan), item.path)
+        except KeyframeError as exc:
+            return ExtractResult(warnings=[ClueWarning("video_unreadable", str(exc))])
+        out = ExtractResult()
+        seen: set[str] = set()
+        for frame in frames:
+            for clue in self.clues_for(self.ocr_image(frame.image), position=frame.timestamp):
+                key = f"{clue.kind}\0{clue.text}"
+                if key not in seen:
+                    seen.add(key)
+                    out.clues.append(clue)
         return out
 
     def close(self) -> None:

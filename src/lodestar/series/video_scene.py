@@ -24,7 +24,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lodestar.clues.keyframes import KeyframeError, extract_keyframes
+from lodestar.analyze.keyframes import KeyframeError, extract_keyframes
 from lodestar.derived import keyframe_features_path
 from lodestar.evidence.content import Unavailable, materialize
 from lodestar.match.features import FeatureIndex, LocalFeatures, features_from_image
