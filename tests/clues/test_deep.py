@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from lodestar.analyze.ingest import ingest
+from lodestar.clues.base import ClueInput
 from lodestar.clues.deep import run_deep_pass
+from lodestar.clues.metadata import MetadataExtractor
 from lodestar.errors import UserError
 from lodestar.evidence.service import add_source
-from lodestar.store import Clue, ClueRun, HashSet, Match, Media, StageRun
+from lodestar.store import Clue, ClueRun, HashSet, Match, Media, ProcessingWarning, StageRun
 from lodestar.workspace import Workspace
 
 from ..analyze.corpus import make_evidence, snapshot
@@ -108,3 +110,50 @@ def test_worker_pool_gives_the_same_clues_and_cleans_spooled_copies(
     run_deep_pass(ws, actor="t", stages=["metadata"], workers=1)
     assert pooled and _clue_set(ws) == pooled
     assert not list(ws.spool.iterdir())  # archive members spooled for workers were removed
+
+
+def _warnings(ws: Workspace, code: str) -> list[ProcessingWarning]:
+    with ws.store.session() as s:
+        return list(s.scalars(select(ProcessingWarning).where(ProcessingWarning.code == code)))
+
+
+def test_an_extractor_crash_is_a_stored_warning_and_the_rest_still_run(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ingested(ws, tmp_path / "ev")
+
+    def boom(self: MetadataExtractor, item: ClueInput, products: object = None) -> None:
+        raise RuntimeError("a bug in the extractor")
+
+    monkeypatch.setattr(MetadataExtractor, "extract", boom)
+    summary = run_deep_pass(ws, actor="t", stages=["metadata", "keyframes"])
+    crashed = _warnings(ws, "extractor_crashed")
+    with ws.store.session() as s:
+        media = s.scalar(
+            select(func.count()).select_from(Media).where(Media.kind.in_(("image", "video")))
+        )
+        video = s.scalars(select(Media.sha256).where(Media.kind == "video")).one()
+        kinds = {(c.media_sha256, c.kind) for c in s.scalars(select(Clue))}
+        runs = {(r.extractor, r.status) for r in s.scalars(select(ClueRun))}
+    # one warning per media, on the crashed extractor's stage, naming the exception
+    assert len(crashed) == media == summary.warnings["extractor_crashed"]
+    assert {w.stage for w in crashed} == {"metadata"}
+    assert {w.reason for w in crashed} == {"RuntimeError: a bug in the extractor"}
+    # metadata runs first on the video; its keyframes extractor still ran after the crash
+    assert {k for _, k in kinds} == {"keyframe", "contact_sheet"}
+    assert (video, "keyframe") in kinds
+    assert runs == {("metadata", "failed"), ("keyframes", "done")}
+
+
+def test_ocr_alone_reads_keyframes_without_storing_them(ws: Workspace, tmp_path: Path) -> None:
+    _ingested(ws, tmp_path / "ev")
+    run_deep_pass(ws, actor="t", stages=["ocr"])
+    with ws.store.session() as s:
+        video = s.scalars(select(Media.sha256).where(Media.kind == "video")).one()
+        runs = {(r.extractor, r.stage) for r in s.scalars(select(ClueRun))}
+        video_runs = s.scalars(select(ClueRun).where(ClueRun.media_sha256 == video)).all()
+        kinds = set(s.scalars(select(Clue.kind)))
+    assert runs == {("ocr", "ocr")}
+    assert [(r.extractor, r.status) for r in video_runs] == [("ocr", "done")]
+    assert not kinds & {"keyframe", "contact_sheet"}
+    assert not (ws.derived / "keyframes").exists()  # decoded for OCR, no files written
