@@ -61,11 +61,37 @@ def nested(parent: Container, rel: str, fmt: str, depth: int) -> Archive:
 
 # --------------------------------------------------------------------------- camera names
 
+# Templates are filled by :func:`_fill`: ``n3``/``n4``/``n5`` are the file counter modulo
+# 10³/10⁴/10⁵ (cameras wrap their counters), ``month`` Olympus's one-character month, ``taken``
+# the capture time, ``folder`` the style's DCIM folder.
 _STYLE_FOLDERS = {
     "canon": "100CANON", "nikon": "100NIKON", "sony": "100MSDCF", "fuji": "100_FUJI",
     "panasonic": "100_PANA", "olympus": "100OLYMP", "apple": "100APPLE",
     "samsung": "Camera", "google": "Camera",
 }
+_SHOT_NAMES = {
+    "canon": "IMG_{n4:04d}.JPG", "apple": "IMG_{n4:04d}.JPG", "nikon": "DSC_{n4:04d}.JPG",
+    "sony": "DSC{n5:05d}.JPG", "fuji": "DSCF{n4:04d}.JPG", "panasonic": "P10{n5:05d}.JPG",
+    "olympus": "P{month}{taken.day:02d}{n4:04d}.JPG", "samsung": "{taken:%Y%m%d_%H%M%S}.jpg",
+}
+_PIXEL_SHOT = "PXL_{taken:%Y%m%d_%H%M%S}{n3:03d}.jpg"  # Google, and any style not listed
+_CLIP_NAMES = {  # styles not listed name a clip like a photo, with .MP4
+    "canon": "MVI_{n4:04d}.MP4", "samsung": "VID_{taken:%Y%m%d_%H%M%S}.mp4",
+    "google": "VID_{taken:%Y%m%d_%H%M%S}.mp4",
+}
+# Profile -> where its seizure keeps (a photo, a clip) it took itself; a profile not listed
+# stores like a backup.
+_HOME_PATHS = {
+    "phone": ("DCIM/Camera/{name}", "DCIM/Camera/{name}"),
+    "camera_card": ("DCIM/{folder}/{name}", "DCIM/{folder}/{name}"),
+    "desktop": ("Pictures/{taken:%Y}/{taken:%Y-%m-%d}/{name}", "Videos/{taken:%Y-%m-%d}/{name}"),
+    "backup": ("Backup/Photos/{taken:%Y-%m-%d}/{name}", "Backup/Videos/{name}"),
+}
+
+
+def _fill(template: str, style: str, n: int, taken: datetime, name: str = "") -> str:
+    return template.format(n3=n % 1000, n4=n % 10000, n5=n % 100000, taken=taken, name=name,
+                           month="123456789ABC"[taken.month - 1], folder=camera_folder(style))
 
 
 def camera_folder(style: str) -> str:
@@ -73,51 +99,23 @@ def camera_folder(style: str) -> str:
 
 
 def shot_name(style: str, n: int, taken: datetime) -> str:
-    if style == "canon" or style == "apple":
-        return f"IMG_{n % 10000:04d}.JPG"
-    if style == "nikon":
-        return f"DSC_{n % 10000:04d}.JPG"
-    if style == "sony":
-        return f"DSC{n % 100000:05d}.JPG"
-    if style == "fuji":
-        return f"DSCF{n % 10000:04d}.JPG"
-    if style == "panasonic":
-        return f"P10{n % 100000:05d}.JPG"
-    if style == "olympus":
-        return f"P{'123456789ABC'[taken.month - 1]}{taken.day:02d}{n % 10000:04d}.JPG"
-    if style == "samsung":
-        return f"{taken:%Y%m%d_%H%M%S}.jpg"
-    return f"PXL_{taken:%Y%m%d_%H%M%S}{n % 1000:03d}.jpg"
+    return _fill(_SHOT_NAMES.get(style, _PIXEL_SHOT), style, n, taken)
 
 
 def clip_name(style: str, n: int, taken: datetime) -> str:
-    if style == "canon":
-        return f"MVI_{n % 10000:04d}.MP4"
-    if style in ("samsung", "google"):
-        return f"VID_{taken:%Y%m%d_%H%M%S}.mp4"
+    if style in _CLIP_NAMES:
+        return _fill(_CLIP_NAMES[style], style, n, taken)
     stem = posixpath.splitext(shot_name(style, n, taken))[0]
     return f"{stem}.MP4"
 
 
 def shot_rel(profile: str, style: str, name: str, taken: datetime) -> str:
-    """Folder of an original in its home seizure."""
-    if profile == "phone":
-        return f"DCIM/Camera/{name}"
-    if profile == "camera_card":
-        return f"DCIM/{camera_folder(style)}/{name}"
-    if profile == "desktop":
-        return f"Pictures/{taken:%Y}/{taken:%Y-%m-%d}/{name}"
-    return f"Backup/Photos/{taken:%Y-%m-%d}/{name}"
+    """Path of an original photo in its home seizure."""
+    return _fill(_HOME_PATHS.get(profile, _HOME_PATHS["backup"])[0], style, 0, taken, name)
 
 
 def clip_rel(profile: str, style: str, name: str, taken: datetime) -> str:
-    if profile == "phone":
-        return f"DCIM/Camera/{name}"
-    if profile == "camera_card":
-        return f"DCIM/{camera_folder(style)}/{name}"
-    if profile == "desktop":
-        return f"Videos/{taken:%Y-%m-%d}/{name}"
-    return f"Backup/Videos/{name}"
+    return _fill(_HOME_PATHS.get(profile, _HOME_PATHS["backup"])[1], style, 0, taken, name)
 
 
 VARIANT_TEMPLATES: dict[str, tuple[str, str]] = {
