@@ -34,92 +34,71 @@ class CameraModel:
     serial_digits: int
 
 
-LANGUAGES: tuple[Language, ...] = (
-    Language(
-        "pt", "PT", "latin",
-        ("Padaria Central", "Farmácia", "Rua de Santa Catarina", "Leite meio-gordo 1 L",
-         "Café moído 250 g", "Aberto das 9h às 19h", "Saída", "Proibido fumar",
-         "Avenida dos Aliados", "Pastelaria Doce Lar", "Sumo de laranja", "Mercearia"),
-        (Place("Porto", "PT", 41.1496, -8.6110, 80), Place("Coimbra", "PT", 40.2033, -8.4103, 75)),
-    ),
-    Language(
-        "es", "ES", "latin",
-        ("Panadería La Espiga", "Farmacia", "Calle de Alcalá", "Leche entera 1 L",
-         "Aceite de oliva virgen extra", "Abierto de 9 a 21 h", "Salida", "Prohibido fumar",
-         "Plaza Mayor", "Ferretería", "Zumo de naranja", "Frutería"),
-        (Place("Madrid", "ES", 40.4168, -3.7038, 657),
-         Place("Valencia", "ES", 39.4699, -0.3763, 15)),
-    ),
-    Language(
-        "de", "DE", "latin",
-        ("Bäckerei Sonnenschein", "Apotheke", "Hauptstraße", "Vollmilch 3,5 % 1 L",
-         "Kaffee gemahlen 500 g", "Geöffnet 8–18 Uhr", "Ausgang", "Rauchen verboten",
-         "Marienplatz", "Getränkemarkt", "Apfelsaft naturtrüb", "Schreibwaren"),
-        (Place("Munich", "DE", 48.1372, 11.5756, 519),
-         Place("Leipzig", "DE", 51.3397, 12.3731, 113)),
-    ),
-    Language(
-        "nl", "NL", "latin",
-        ("Bakkerij De Korenschoof", "Apotheek", "Coolsingel", "Halfvolle melk 1 L",
-         "Koffiebonen 500 g", "Open van 9 tot 18 uur", "Uitgang", "Verboden te roken",
-         "Witte de Withstraat", "Fietsenmaker", "Appelsap", "Kaaswinkel"),
-        (Place("Rotterdam", "NL", 51.9244, 4.4777, 0),
-         Place("Utrecht", "NL", 52.0907, 5.1214, 5)),
-    ),
-    Language(
-        "pl", "PL", "latin",
-        ("Piekarnia Złoty Kłos", "Apteka", "ul. Floriańska", "Mleko 2% 1 l",
-         "Kawa mielona 250 g", "Czynne 8–20", "Wyjście", "Zakaz palenia",
-         "Rynek Główny", "Sklep spożywczy", "Sok jabłkowy", "Księgarnia"),
-        (Place("Kraków", "PL", 50.0647, 19.9450, 219),
-         Place("Gdańsk", "PL", 54.3520, 18.6466, 10)),
-    ),
-    Language(
-        "th", "TH", "thai",
-        ("ร้านกาแฟ", "ร้านขายยา", "ถนนนิมมานเหมินท์", "นมสด 1 ลิตร",
-         "ข้าวหอมมะลิ 5 กก.", "เปิด 8.00–20.00 น.", "ทางออก", "ห้ามสูบบุหรี่",
-         "ตลาดวโรรส", "น้ำดื่ม", "ร้านหนังสือ", "ถนนท่าแพ"),
-        (Place("Chiang Mai", "TH", 18.7883, 98.9853, 310),
-         Place("Bangkok", "TH", 13.7563, 100.5018, 2)),
-    ),
-    Language(
-        "en", "GB", "latin",
-        ("Corner Bakery", "Pharmacy", "Deansgate", "Semi-skimmed milk 1 pint",
-         "Ground coffee 227 g", "Open 9am – 6pm", "Exit", "No smoking",
-         "Oxford Road", "Hardware & Garden", "Orange juice", "Newsagent"),
-        (Place("Manchester", "GB", 53.4808, -2.2426, 38),
-         Place("Bristol", "GB", 51.4545, -2.5879, 11)),
-    ),
-    Language(
-        "fr", "FR", "latin",
-        ("Boulangerie du Marché", "Pharmacie", "Rue de la République", "Lait demi-écrémé 1 L",
-         "Café moulu 250 g", "Ouvert de 9 h à 19 h", "Sortie", "Défense de fumer",
-         "Place Bellecour", "Quincaillerie", "Jus d'orange", "Librairie"),
-        (Place("Lyon", "FR", 45.7640, 4.8357, 173), Place("Lille", "FR", 50.6292, 3.0573, 20)),
-    ),
-    Language(
-        "ro", "RO", "latin",
-        ("Brutăria Spicul", "Farmacie", "Strada Memorandumului", "Lapte 1,5% 1 L",
-         "Cafea măcinată 250 g", "Deschis 8–20", "Ieșire", "Fumatul interzis",
-         "Piața Unirii", "Librărie", "Suc de mere", "Magazin alimentar"),
-        (Place("Cluj-Napoca", "RO", 46.7712, 23.6236, 360),
-         Place("Brașov", "RO", 45.6427, 25.5887, 600)),
-    ),
-    Language(
-        "sv", "SE", "latin",
-        ("Bageri Vetekornet", "Apotek", "Kungsportsavenyen", "Mellanmjölk 1 l",
-         "Bryggkaffe 450 g", "Öppet 9–18", "Utgång", "Rökning förbjuden",
-         "Stora torget", "Järnhandel", "Äppeljuice", "Bokhandel"),
-        (Place("Gothenburg", "SE", 57.7089, 11.9746, 12),
-         Place("Uppsala", "SE", 59.8586, 17.6389, 15)),
-    ),
-    Language(
-        "et", "EE", "latin",
-        ("Pagariäri Kuldne Kõrs", "Apteek", "Rüütli tänav", "Piim 2,5% 1 l",
-         "Jahvatatud kohv 250 g", "Avatud 9–18", "Väljapääs", "Suitsetamine keelatud",
-         "Raekoja plats", "Raamatupood", "Õunamahl", "Toidupood"),
-        (Place("Tartu", "EE", 58.3776, 26.7290, 40), Place("Tallinn", "EE", 59.4370, 24.7536, 30)),
-    ),
+_Town = tuple[str, float, float, int]  # name, lat, lon, altitude in m
+
+# code, country, script, printed phrases, then two towns in that country
+_LANGUAGE_ROWS: tuple[tuple[str, str, str, tuple[str, ...], tuple[_Town, ...]], ...] = (
+    ("pt", "PT", "latin",
+     ("Padaria Central", "Farmácia", "Rua de Santa Catarina", "Leite meio-gordo 1 L",
+      "Café moído 250 g", "Aberto das 9h às 19h", "Saída", "Proibido fumar",
+      "Avenida dos Aliados", "Pastelaria Doce Lar", "Sumo de laranja", "Mercearia"),
+     (("Porto", 41.1496, -8.6110, 80), ("Coimbra", 40.2033, -8.4103, 75))),
+    ("es", "ES", "latin",
+     ("Panadería La Espiga", "Farmacia", "Calle de Alcalá", "Leche entera 1 L",
+      "Aceite de oliva virgen extra", "Abierto de 9 a 21 h", "Salida", "Prohibido fumar",
+      "Plaza Mayor", "Ferretería", "Zumo de naranja", "Frutería"),
+     (("Madrid", 40.4168, -3.7038, 657), ("Valencia", 39.4699, -0.3763, 15))),
+    ("de", "DE", "latin",
+     ("Bäckerei Sonnenschein", "Apotheke", "Hauptstraße", "Vollmilch 3,5 % 1 L",
+      "Kaffee gemahlen 500 g", "Geöffnet 8–18 Uhr", "Ausgang", "Rauchen verboten",
+      "Marienplatz", "Getränkemarkt", "Apfelsaft naturtrüb", "Schreibwaren"),
+     (("Munich", 48.1372, 11.5756, 519), ("Leipzig", 51.3397, 12.3731, 113))),
+    ("nl", "NL", "latin",
+     ("Bakkerij De Korenschoof", "Apotheek", "Coolsingel", "Halfvolle melk 1 L",
+      "Koffiebonen 500 g", "Open van 9 tot 18 uur", "Uitgang", "Verboden te roken",
+      "Witte de Withstraat", "Fietsenmaker", "Appelsap", "Kaaswinkel"),
+     (("Rotterdam", 51.9244, 4.4777, 0), ("Utrecht", 52.0907, 5.1214, 5))),
+    ("pl", "PL", "latin",
+     ("Piekarnia Złoty Kłos", "Apteka", "ul. Floriańska", "Mleko 2% 1 l",
+      "Kawa mielona 250 g", "Czynne 8–20", "Wyjście", "Zakaz palenia",
+      "Rynek Główny", "Sklep spożywczy", "Sok jabłkowy", "Księgarnia"),
+     (("Kraków", 50.0647, 19.9450, 219), ("Gdańsk", 54.3520, 18.6466, 10))),
+    ("th", "TH", "thai",
+     ("ร้านกาแฟ", "ร้านขายยา", "ถนนนิมมานเหมินท์", "นมสด 1 ลิตร",
+      "ข้าวหอมมะลิ 5 กก.", "เปิด 8.00–20.00 น.", "ทางออก", "ห้ามสูบบุหรี่",
+      "ตลาดวโรรส", "น้ำดื่ม", "ร้านหนังสือ", "ถนนท่าแพ"),
+     (("Chiang Mai", 18.7883, 98.9853, 310), ("Bangkok", 13.7563, 100.5018, 2))),
+    ("en", "GB", "latin",
+     ("Corner Bakery", "Pharmacy", "Deansgate", "Semi-skimmed milk 1 pint",
+      "Ground coffee 227 g", "Open 9am – 6pm", "Exit", "No smoking",
+      "Oxford Road", "Hardware & Garden", "Orange juice", "Newsagent"),
+     (("Manchester", 53.4808, -2.2426, 38), ("Bristol", 51.4545, -2.5879, 11))),
+    ("fr", "FR", "latin",
+     ("Boulangerie du Marché", "Pharmacie", "Rue de la République", "Lait demi-écrémé 1 L",
+      "Café moulu 250 g", "Ouvert de 9 h à 19 h", "Sortie", "Défense de fumer",
+      "Place Bellecour", "Quincaillerie", "Jus d'orange", "Librairie"),
+     (("Lyon", 45.7640, 4.8357, 173), ("Lille", 50.6292, 3.0573, 20))),
+    ("ro", "RO", "latin",
+     ("Brutăria Spicul", "Farmacie", "Strada Memorandumului", "Lapte 1,5% 1 L",
+      "Cafea măcinată 250 g", "Deschis 8–20", "Ieșire", "Fumatul interzis",
+      "Piața Unirii", "Librărie", "Suc de mere", "Magazin alimentar"),
+     (("Cluj-Napoca", 46.7712, 23.6236, 360), ("Brașov", 45.6427, 25.5887, 600))),
+    ("sv", "SE", "latin",
+     ("Bageri Vetekornet", "Apotek", "Kungsportsavenyen", "Mellanmjölk 1 l",
+      "Bryggkaffe 450 g", "Öppet 9–18", "Utgång", "Rökning förbjuden",
+      "Stora torget", "Järnhandel", "Äppeljuice", "Bokhandel"),
+     (("Gothenburg", 57.7089, 11.9746, 12), ("Uppsala", 59.8586, 17.6389, 15))),
+    ("et", "EE", "latin",
+     ("Pagariäri Kuldne Kõrs", "Apteek", "Rüütli tänav", "Piim 2,5% 1 l",
+      "Jahvatatud kohv 250 g", "Avatud 9–18", "Väljapääs", "Suitsetamine keelatud",
+      "Raekoja plats", "Raamatupood", "Õunamahl", "Toidupood"),
+     (("Tartu", 58.3776, 26.7290, 40), ("Tallinn", 59.4370, 24.7536, 30))),
+)
+
+LANGUAGES: tuple[Language, ...] = tuple(
+    Language(code, country, script, phrases,
+             tuple(Place(name, country, lat, lon, alt) for name, lat, lon, alt in towns))
+    for code, country, script, phrases, towns in _LANGUAGE_ROWS
 )
 
 LANGUAGE_BY_CODE: dict[str, Language] = {lang.code: lang for lang in LANGUAGES}
@@ -134,20 +113,22 @@ UTC_OFFSETS: dict[str, tuple[int, bool]] = {
     "TH": (420, False),
 }
 
-CAMERA_MODELS: tuple[CameraModel, ...] = (
-    CameraModel("Canon", "Canon EOS 80D", "canon", 12),
-    CameraModel("Canon", "Canon EOS M50", "canon", 12),
-    CameraModel("Canon", "Canon PowerShot G7 X Mark III", "canon", 12),
-    CameraModel("NIKON CORPORATION", "NIKON D7500", "nikon", 7),
-    CameraModel("NIKON CORPORATION", "NIKON Z 50", "nikon", 7),
-    CameraModel("SONY", "ILCE-6400", "sony", 7),
-    CameraModel("SONY", "DSC-RX100M5A", "sony", 7),
-    CameraModel("FUJIFILM", "X-T30", "fuji", 8),
-    CameraModel("Panasonic", "DC-GX9", "panasonic", 10),
-    CameraModel("OLYMPUS CORPORATION", "E-M10MarkIII", "olympus", 9),
-    CameraModel("Apple", "iPhone 12", "apple", 10),
-    CameraModel("samsung", "SM-G991B", "samsung", 11),
-    CameraModel("Google", "Pixel 6", "google", 10),
+# make, file-naming style, serial digits, then its models
+_CAMERA_MAKES: tuple[tuple[str, str, int, tuple[str, ...]], ...] = (
+    ("Canon", "canon", 12, ("Canon EOS 80D", "Canon EOS M50", "Canon PowerShot G7 X Mark III")),
+    ("NIKON CORPORATION", "nikon", 7, ("NIKON D7500", "NIKON Z 50")),
+    ("SONY", "sony", 7, ("ILCE-6400", "DSC-RX100M5A")),
+    ("FUJIFILM", "fuji", 8, ("X-T30",)),
+    ("Panasonic", "panasonic", 10, ("DC-GX9",)),
+    ("OLYMPUS CORPORATION", "olympus", 9, ("E-M10MarkIII",)),
+    ("Apple", "apple", 10, ("iPhone 12",)),
+    ("samsung", "samsung", 11, ("SM-G991B",)),
+    ("Google", "google", 10, ("Pixel 6",)),
+)
+
+CAMERA_MODELS: tuple[CameraModel, ...] = tuple(
+    CameraModel(make, model, style, digits)
+    for make, style, digits, models in _CAMERA_MAKES for model in models
 )
 
 # Captions for overlay variants (watermarks, date stamps); {date} is filled in.
