@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from lodestar.analyze.fastpass import FastPassTask, fast_pass, thumb_relpath
+from lodestar.analyze.fastpass import FastPassTask, fast_pass
 from lodestar.analyze.identify import identify
+from lodestar.analyze.signals import SignalError, SignalValue, fast_pass_types, signal_types
+from lodestar.derived import thumb_relpath
 
 from .helpers import bomb_png, gradient_image, jpeg_bytes, write_video
 
@@ -75,7 +77,10 @@ def test_jpeg_exif_facts_and_thumbnail(tmp_path: Path) -> None:
     assert f["captured_at"] == "2024:05:01 10:11:12+01:00"
     assert f["gps_lat"] == pytest.approx(41.1496, abs=1e-4)
     assert f["gps_lon"] == pytest.approx(-8.6110, abs=1e-4)
-    assert f["thumb"] == thumb_relpath(rec.sha256 or "")
+    assert rec.sha256 is not None
+    # the store keeps the text form, relative to derived/
+    assert f["thumb"] == f"thumbs/{rec.sha256[:2]}/{rec.sha256}.jpg"
+    assert f["thumb"] == thumb_relpath(rec.sha256).as_posix()
     with Image.open(tmp_path / "derived" / f["thumb"]) as thumb:
         # orientation 6 (rotate 90° clockwise) is applied: the thumbnail stands upright
         assert 128 <= max(thumb.size) <= 256  # reduced decode: 1600 px at 1/8
@@ -176,3 +181,64 @@ def test_jpeg_gets_a_pdq_close_to_the_full_resolution_one(tmp_path: Path) -> Non
         reference = pdq_reference(full)
     assert reference is not None
     assert hamming(sig.value, reference.value) <= 10
+
+
+class _ExtraImageType:
+    """A second image signal type: hashes the fast pass's own decode."""
+
+    name = "test-extra"
+    kinds = ("image",)
+    in_fast_pass = True
+    max_distance_default = 0
+
+    def distance(self, a: str, b: str) -> int:
+        return int(a != b)
+
+    def hash_image(
+        self, img: Image.Image, *, full_size: tuple[int, int] | None = None
+    ) -> SignalValue | None:
+        assert full_size is not None
+        return SignalValue(self.name, f"{full_size[0]}x{full_size[1]}", None)
+
+
+class _BrokenFileType:
+    """A file signal type that cannot fingerprint anything."""
+
+    name = "test-broken"
+    kinds = ("image", "video")
+    in_fast_pass = True
+    max_distance_default = 0
+
+    def distance(self, a: str, b: str) -> int:
+        return int(a != b)
+
+    def hash_file(self, source: str | Path | bytes) -> SignalValue | None:
+        raise SignalError("unreadable", "cannot fingerprint this")
+
+
+def test_registered_signal_types_drive_the_fast_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lodestar.analyze.signals import compute
+
+    # the built-ins: PDQ for images; vPDQ runs after the fast pass, so nothing for videos
+    assert [t.name for t in fast_pass_types("image")] == ["pdq"]
+    assert fast_pass_types("video") == []
+    types = [signal_types.get("pdq"), _ExtraImageType(), _BrokenFileType()]
+    monkeypatch.setattr(
+        compute, "fast_pass_types", lambda kind: [t for t in types if kind in t.kinds]
+    )
+    image = tmp_path / "a.jpg"
+    image.write_bytes(jpeg_bytes(gradient_image(1600, 1200)))
+    rec = fast_pass(task_for(image, tmp_path))
+    # every registered type's value is kept, a failing one is a warning and no value
+    assert [s.type for s in rec.signals] == ["pdq", "test-extra"]
+    assert rec.signals[1].value == "1600x1200"  # the full size of a reduced decode
+    assert rec.warnings == [
+        ("image", "test-broken_failed", "no TEST-BROKEN: cannot fingerprint this")
+    ]
+    video = tmp_path / "clip.mp4"
+    write_video(video, seconds=1.0, fps=10)
+    rec = fast_pass(task_for(video, tmp_path))
+    assert rec.signals == []
+    assert [w[1] for w in rec.warnings] == ["test-broken_failed"]

@@ -2,7 +2,8 @@
 
 It runs in a worker process (local pool now, Ray later), so its input and output are plain,
 picklable dataclasses and it touches no database. The only thing it writes is the
-content-addressed thumbnail under the workspace's derived folder.
+content-addressed thumbnail under the workspace's derived folder. Its signals are those of the
+registered signal types that fit the file's kind (``lodestar.analyze.signals``), as returned.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from lodestar.analyze.hashing import Digests, digest_bytes, read_and_digest
 from lodestar.analyze.identify import identify
 from lodestar.analyze.images import ImageProblem, analyze_image, save_thumbnail
 from lodestar.analyze.signals.base import SignalValue
+from lodestar.analyze.signals.compute import hash_file
 from lodestar.analyze.video import analyze_video
+from lodestar.derived import thumb_path, thumb_relpath
 
 
 @dataclass(frozen=True)
@@ -67,10 +70,6 @@ def _bare_record(task: FastPassTask) -> FastPassRecord:
         task.ctime,
         task.in_archive,
     )
-
-
-def thumb_relpath(sha256: str) -> str:
-    return f"thumbs/{sha256[:2]}/{sha256}.jpg"
 
 
 def fast_pass(task: FastPassTask) -> FastPassRecord:
@@ -123,11 +122,11 @@ def _analyze_kind(task: FastPassTask, record: FastPassRecord, data: bytes | None
             return
         img = analyze_image(data, max_pixels=task.max_image_pixels, thumb_size=task.thumb_size)
         thumb, problems = img.thumb, img.problems
-        record.signals = [img.pdq] if img.pdq is not None else []
+        record.signals = list(img.signals)
         record.facts = {
             k: v
             for k, v in vars(img).items()
-            if k not in ("thumb", "problems", "pdq") and v not in (None, {})
+            if k not in ("thumb", "problems", "signals") and v not in (None, {})
         }
     elif record.kind == "video":
         source = data if data is not None else task.local_path
@@ -142,12 +141,24 @@ def _analyze_kind(task: FastPassTask, record: FastPassRecord, data: bytes | None
             "frame_rate": vid.frame_rate,
         }
     record.warnings.extend((record.kind or "", p.code, p.reason) for p in problems)
+    _hash_file(task, record, data)
     if thumb is not None and record.sha256:
-        rel = thumb_relpath(record.sha256)
-        target = Path(task.derived_dir) / rel
+        target = thumb_path(Path(task.derived_dir), record.sha256)
         if not target.exists():
             save_thumbnail(thumb, target)
-        record.facts["thumb"] = rel
+        # The store keeps the path relative to derived/, as text: "thumbs/ab/<sha>.jpg".
+        record.facts["thumb"] = thumb_relpath(record.sha256).as_posix()
+
+
+def _hash_file(task: FastPassTask, record: FastPassRecord, data: bytes | None) -> None:
+    """The registered signal types that hash this kind of file from its bytes (none of the
+    built-in ones: PDQ hashes the image decode above, vPDQ runs after the fast pass)."""
+    source = data if data is not None else task.local_path
+    if record.kind is None or source is None:
+        return
+    run = hash_file(record.kind, source)
+    record.signals.extend(run.values)
+    record.warnings.extend((record.kind, code, reason) for code, reason in run.failures)
 
 
 def _remove_quietly(path: str) -> None:

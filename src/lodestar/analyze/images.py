@@ -1,8 +1,9 @@
-"""Image facts for the fast pass: size, orientation, basic EXIF, a small thumbnail.
+"""Image facts for the fast pass: size, orientation, basic EXIF, a small thumbnail, signals.
 
 Uses Pillow's in-process EXIF reader (thousands of files per second) — exiftool belongs to
 the deep pass. JPEGs are decoded at reduced scale (libjpeg DCT scaling via ``draft``), never
-at full resolution, to make the thumbnail.
+at full resolution, to make the thumbnail; the registered image signal types (PDQ) hash that
+same decode.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from typing import Any
 import pillow_heif
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from lodestar.analyze.signals.base import SignalError, SignalValue
-from lodestar.analyze.signals.pdq import pdq_from_draft, pdq_from_image
+from lodestar.analyze.signals.base import SignalValue
+from lodestar.analyze.signals.compute import hash_decoded_image
 
 pillow_heif.register_heif_opener()  # HEIC/HEIF from phones
 
@@ -55,7 +56,7 @@ class ImageFacts:
     gps_lat: float | None = None
     gps_lon: float | None = None
     exif: dict[str, Any] = field(default_factory=dict)
-    pdq: SignalValue | None = None
+    signals: list[SignalValue] = field(default_factory=list)
     thumb: Image.Image | None = None
     problems: list[ImageProblem] = field(default_factory=list)
 
@@ -118,7 +119,7 @@ def _thumbnail(img: Image.Image, facts: ImageFacts, size: int) -> Image.Image | 
             # hash (benchmarks/pdq_decode.py), so one decode serves both.
             img.draft("RGB", (size, size))
         img.load()
-        facts.pdq = _pdq(img, full_size, facts)
+        facts.signals = _signals(img, full_size, facts)
         img.thumbnail((size, size), Image.Resampling.BOX)  # BOX: ~4 ms less than BILINEAR
         thumb = ImageOps.exif_transpose(img) if facts.orientation not in (None, 1) else img
         return thumb.convert("RGB")
@@ -127,14 +128,11 @@ def _thumbnail(img: Image.Image, facts: ImageFacts, size: int) -> Image.Image | 
         return None
 
 
-def _pdq(img: Image.Image, full_size: tuple[int, int], facts: ImageFacts) -> SignalValue | None:
-    try:
-        if img.size != full_size:
-            return pdq_from_draft(img, full_size)
-        return pdq_from_image(img)
-    except (SignalError, ValueError) as exc:
-        facts.problems.append(ImageProblem("pdq_failed", f"no PDQ: {exc}"))
-        return None
+def _signals(img: Image.Image, full_size: tuple[int, int], facts: ImageFacts) -> list[SignalValue]:
+    """The registered image signal types on this decode (before it is shrunk in place)."""
+    run = hash_decoded_image(img, full_size)
+    facts.problems.extend(ImageProblem(code, reason) for code, reason in run.failures)
+    return run.values
 
 
 def save_thumbnail(thumb: Image.Image, path: Path) -> None:

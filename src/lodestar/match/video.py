@@ -1,11 +1,11 @@
 """vPDQ video signatures and video near-duplicates.
 
 Signatures are one PDQ per second (stored as ``vpdq`` signal rows, ``position`` = second) and
-are computed here rather than in the fast pass: decoding every second of every video would
-double the fast pass on video-heavy seizures. The bytes are re-read read-only where they lie,
-or re-extracted from their archive (``evidence.content.materialize``). Two videos are
-near-duplicates when each has ≥ 80 % of its usable frames matched
-in the other (vPDQ's matcher).
+are computed here, by the registered ``vpdq`` signal type, rather than in the fast pass:
+decoding every second of every video would double the fast pass on video-heavy seizures. The
+bytes are re-read read-only where they lie, or re-extracted from their archive
+(``evidence.content.materialize``). Two videos are near-duplicates when each has ≥ 80 % of its
+usable frames matched in the other (vPDQ's matcher).
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lodestar.analyze.signals.base import SignalError
+from lodestar.analyze.signals.base import FileSignalType, SignalError, signal_types
 from lodestar.analyze.signals.vpdq import (
     MATCH_PERCENT_DEFAULT,
     VpdqFrame,
     match_fractions,
-    vpdq_from_video,
+    parse_signature,
 )
 from lodestar.config import Settings
 from lodestar.evidence.content import Unavailable, materialize
@@ -32,11 +32,25 @@ from lodestar.store.bulk import insert_ignore
 from lodestar.store.warnings import record_warning
 
 MAX_VIDEO_BYTES = 512 * 1024 * 1024  # read into memory for PyAV
+VPDQ = "vpdq"  # the signal type this stage computes, stores and matches
+
+
+def _signal_type() -> FileSignalType:
+    signal_type = signal_types.get(VPDQ)
+    assert isinstance(signal_type, FileSignalType), f"{VPDQ} signal type cannot hash files"
+    return signal_type
+
+
+def _frames(source: bytes) -> list[VpdqFrame]:
+    """The video's vPDQ frames, through the registered type (SignalError if none can be
+    hashed). Its value is vPDQ's text form: one ``pdq,quality,timestamp`` line per frame."""
+    value = _signal_type().hash_file(source)
+    return parse_signature(value.value) if value is not None else []
 
 
 def compute_video_signatures(session: Session, *, settings: Settings, spool_dir: Path) -> int:
     """vPDQ for every video without one; returns how many videos were signed."""
-    signed = set(session.scalars(select(Signal.media_sha256).where(Signal.type == "vpdq")))
+    signed = set(session.scalars(select(Signal.media_sha256).where(Signal.type == VPDQ)))
     todo = session.scalars(
         select(Media.sha256).where(Media.kind == "video").order_by(Media.sha256)
     ).all()
@@ -58,7 +72,7 @@ def compute_video_signatures(session: Session, *, settings: Settings, spool_dir:
             [
                 {
                     "media_sha256": copy.sha256,
-                    "type": "vpdq",
+                    "type": VPDQ,
                     "position": i,
                     "value": f.pdq,
                     "quality": f.quality,
@@ -77,7 +91,7 @@ def _signature(path: Path) -> list[VpdqFrame]:
         raise SignalError("video_too_large", f"{size} bytes: too large to sign in memory")
     with os.fdopen(open_readonly(str(path)), "rb") as fh:  # evidence: read-only, atime kept
         data = fh.read()
-    return vpdq_from_video(data).frames
+    return _frames(data)
 
 
 def _warn(
@@ -114,7 +128,7 @@ def _stored_signatures(session: Session) -> dict[str, list[VpdqFrame]]:
     frames: dict[str, list[VpdqFrame]] = {}
     for sha, value, quality, ts in session.execute(
         select(Signal.media_sha256, Signal.value, Signal.quality, Signal.timestamp)
-        .where(Signal.type == "vpdq")
+        .where(Signal.type == VPDQ)
         .order_by(Signal.media_sha256, Signal.position)
     ):
         frames.setdefault(sha, []).append(VpdqFrame(value, quality or 0, ts or 0.0))
@@ -136,7 +150,7 @@ def similar_videos(
 ) -> list[dict[str, Any]]:
     """Workspace videos sharing ≥ ``percent`` of frames with an outside video, either way
     (a short clip cut from a long video matches on the clip's side)."""
-    query = vpdq_from_video(data).frames
+    query = _frames(data)
     found = []
     for sha, target in _stored_signatures(session).items():
         qf, tf = match_fractions(query, target)

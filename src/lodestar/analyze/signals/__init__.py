@@ -1,12 +1,16 @@
-"""Perceptual signals (PDQ for images, vPDQ for videos); importing registers every type."""
+"""Perceptual signals (PDQ for images, vPDQ for videos) behind one registry.
 
-from lodestar.analyze.signals import pdq, vpdq
+The registry imports the built-in types (``pdq``, ``vpdq``) on first lookup, so importing this
+package stays cheap and a caller never needs to import a type's module to find it.
+"""
+
 from lodestar.analyze.signals.base import (
     FileSignalType,
     ImageSignalType,
     SignalError,
     SignalType,
     SignalValue,
+    fast_pass_types,
     signal_types,
 )
 
@@ -16,7 +20,6 @@ __all__ = [
     "SignalError",
     "SignalType",
     "SignalValue",
-    "pdq",
+    "fast_pass_types",
     "signal_types",
-    "vpdq",
 ]

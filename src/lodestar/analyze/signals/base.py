@@ -1,12 +1,28 @@
 """Signal types: perceptual fingerprints of images and videos, as pure functions.
 
-A signal type is a small plug-in with a unique ``name``. It turns an image (``hash_image``) or a
-file (``hash_file``) into a :class:`SignalValue` — a text value plus a 0–100 quality where the
-algorithm has one — and compares two values with ``distance`` (smaller is more alike; a value
-at or under ``max_distance_default`` counts as a match). Nothing here touches a database.
+A signal type is a small plug-in with a unique ``name``, made of capability interfaces in the
+style of Meta's python-threatexchange:
 
-Every built-in type is registered in :data:`signal_types` when ``lodestar.analyze.signals`` is
-imported.
+* every type (:class:`SignalType`) names the media ``kinds`` it fingerprints, compares two of
+  its values with ``distance`` (smaller is more alike; at or under ``max_distance_default``
+  counts as a match) and says whether the fast pass computes it (``in_fast_pass``);
+* :class:`ImageSignalType` hashes a decoded image (``hash_image``) — the fast pass hands it the
+  decode it already made for the thumbnail, so an image is decoded once for every type;
+* :class:`FileSignalType` hashes a file's bytes or path (``hash_file``).
+
+A value is a :class:`SignalValue`: text plus a 0–100 quality where the algorithm has one.
+Input a type cannot fingerprint raises :class:`SignalError`, which callers store as a warning.
+Nothing here touches a database.
+
+The fast pass (``lodestar.analyze.fastpass``) runs every registered type with ``in_fast_pass``
+whose ``kinds`` include the file's kind and stores what each returns, so adding a signal type is
+one new module that registers it (listed in :data:`signal_types`' built-ins, or a
+``lodestar.plugins`` entry point). Types too costly for every file (vPDQ decodes every second of
+a video) leave ``in_fast_pass`` False and are computed by name by the stage that needs them.
+
+MD5, SHA-1 and SHA-256 are not signal types: they are the content's identity, computed together
+in the single read of the fast pass (``lodestar.analyze.hashing``), kept as columns of the Media
+row (SHA-256 is its key) and matched with SQL joins (``lodestar.match.matching``).
 """
 
 from __future__ import annotations
@@ -44,31 +60,53 @@ class SignalValue:
 
 @runtime_checkable
 class SignalType(Protocol):
-    """What every signal type has: a name, a distance and a default match threshold."""
+    """What every signal type has: a name, the media kinds it fingerprints, a distance and a
+    default match threshold, and whether the fast pass computes it for every file."""
 
     name: ClassVar[str]
+    kinds: ClassVar[tuple[str, ...]]  # media kinds ("image", "video", …) it fingerprints
+    in_fast_pass: ClassVar[bool]
     max_distance_default: ClassVar[int]
 
     def distance(self, a: str, b: str) -> int:
-        """Distance between two values of this type (0 = identical)."""
+        """Distance between two values of this type (0 = identical; symmetric)."""
         ...
 
 
 @runtime_checkable
 class ImageSignalType(SignalType, Protocol):
-    def hash_image(self, img: Image.Image) -> SignalValue | None:
-        """Fingerprint a decoded image; None when the image cannot carry one (too small)."""
+    def hash_image(
+        self, img: Image.Image, *, full_size: tuple[int, int] | None = None
+    ) -> SignalValue | None:
+        """Fingerprint a decoded image; None when the image cannot carry one (too small).
+
+        ``img`` may be a reduced decode (JPEG DCT scaling, Pillow ``draft``) of an image of
+        ``full_size`` (width, height) — how the fast pass decodes — and must not be modified:
+        the fast pass makes its thumbnail from it afterwards. Raises SignalError (or
+        ValueError) for an image it cannot fingerprint.
+        """
         ...
 
 
 @runtime_checkable
 class FileSignalType(SignalType, Protocol):
     def hash_file(self, source: str | Path | bytes) -> SignalValue | None:
-        """Fingerprint a file (path or bytes); raises SignalError on unreadable input."""
+        """Fingerprint a file (path or bytes); raises SignalError on unreadable input.
+
+        A path may be evidence: open it read-only (``lodestar.evidence.sniff.open_readonly``).
+        """
         ...
 
 
-signal_types: Registry[SignalType] = Registry("signal type")
+signal_types: Registry[SignalType] = Registry(
+    "signal type",
+    builtins=("lodestar.analyze.signals.pdq", "lodestar.analyze.signals.vpdq"),
+)
+
+
+def fast_pass_types(kind: str) -> list[SignalType]:
+    """The registered types the fast pass computes for a file of ``kind``, by name."""
+    return [t for t in signal_types if t.in_fast_pass and kind in t.kinds]
 
 
 def hamming_hex(a: str, b: str) -> int:

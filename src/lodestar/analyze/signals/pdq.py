@@ -361,12 +361,21 @@ def pdq_from_jpeg_bytes(data: bytes, *, min_side: int = DECODE_MIN_SIDE) -> Sign
 
 
 class PDQSignal:
-    """The ``pdq`` signal type: 64 hex digits, Hamming distance, match at ≤ 31 bits."""
+    """The ``pdq`` signal type: 64 hex digits, Hamming distance, match at ≤ 31 bits.
+
+    Computed by the fast pass for every image, from the decode that also makes the thumbnail.
+    """
 
     name: ClassVar[str] = NAME
+    kinds: ClassVar[tuple[str, ...]] = ("image",)
+    in_fast_pass: ClassVar[bool] = True
     max_distance_default: ClassVar[int] = MAX_DISTANCE_DEFAULT
 
-    def hash_image(self, img: Image.Image) -> SignalValue | None:
+    def hash_image(
+        self, img: Image.Image, *, full_size: tuple[int, int] | None = None
+    ) -> SignalValue | None:
+        if full_size is not None and img.size != full_size:
+            return pdq_from_draft(img, full_size)  # a reduced decode: hashed as the full image
         return pdq_from_image(img)
 
     def hash_file(self, source: str | Path | bytes) -> SignalValue | None:

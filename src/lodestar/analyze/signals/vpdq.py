@@ -344,6 +344,10 @@ class VPDQSignal:
     percentages (0 = every usable frame of each video has a match in the other)."""
 
     name: ClassVar[str] = NAME
+    kinds: ClassVar[tuple[str, ...]] = ("video",)
+    # Decoding every second of every video would double the fast pass on video-heavy
+    # seizures: ``lodestar.match.video`` computes vPDQ later, for the videos that need it.
+    in_fast_pass: ClassVar[bool] = False
     max_distance_default: ClassVar[int] = MAX_DISTANCE_DEFAULT
 
     def hash_file(self, source: str | Path | bytes) -> SignalValue | None:
