@@ -59,22 +59,24 @@ def read_file(out: Path, spec: str) -> bytes:
 # --------------------------------------------------------------------------- series (workers)
 
 
+# EXIF orientation of a camera held sideways -> (the turn that stores upright pixels as its
+# sensor saw them, the turn a viewer makes back); other orientations store pixels upright.
+_SIDEWAYS: dict[int, tuple[Image.Transpose, Image.Transpose]] = {
+    6: (Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270),
+    8: (Image.Transpose.ROTATE_270, Image.Transpose.ROTATE_90),
+}
+
+
 def _stored(upright: Image.Image, orientation: int) -> Image.Image:
     """Pixels as a camera held sideways stores them (EXIF orientation undoes this)."""
-    if orientation == 6:
-        return upright.transpose(Image.Transpose.ROTATE_90)
-    if orientation == 8:
-        return upright.transpose(Image.Transpose.ROTATE_270)
-    return upright
+    turns = _SIDEWAYS.get(orientation)
+    return upright if turns is None else upright.transpose(turns[0])
 
 
 def _upright(stored: Image.Image, orientation: int) -> Image.Image:
     """Undo :func:`_stored`: what the viewer shows of the pixels the sensor recorded."""
-    if orientation == 6:
-        return stored.transpose(Image.Transpose.ROTATE_270)
-    if orientation == 8:
-        return stored.transpose(Image.Transpose.ROTATE_90)
-    return stored
+    turns = _SIDEWAYS.get(orientation)
+    return stored if turns is None else stored.transpose(turns[1])
 
 
 def _exif_for(info: ExifInfo, img: Image.Image, orientation: int | None = None) -> bytes:
