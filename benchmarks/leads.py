@@ -25,7 +25,8 @@ from lodestar.config import Settings
 from lodestar.demo.photos import scene
 from lodestar.leads import service
 from lodestar.access import Actor
-from lodestar.leads.package import build_package, verify_package
+from lodestar.leads.package import build_package
+from lodestar.leads.verify import verify_package
 from lodestar.store import Item, Media, Series, SeriesMember, Source
 from lodestar.store.models import spec_sha256
 from lodestar.workspace import Workspace, open_workspace

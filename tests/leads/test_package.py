@@ -28,7 +28,9 @@ from lodestar.config import Settings
 from lodestar.errors import DataError, UserError
 from lodestar.leads import keys, service
 from lodestar.leads.keys import KeyRevoked, private_path, public_pem
-from lodestar.leads.package import build_package, make_previews, verify_package
+from lodestar.leads.package import build_package
+from lodestar.leads.previews import make_previews
+from lodestar.leads.verify import verify_package
 from lodestar.match.formats import read_hashset
 from lodestar.match.hashsets import import_hashset
 from lodestar.series.service import move_media

@@ -21,7 +21,8 @@ from lodestar.errors import ExitCode, UserError
 from lodestar.leads import crops, keys, reply, service
 from lodestar.access import Actor, user_actor
 from lodestar.leads.jurisdiction import suggest_countries
-from lodestar.leads.package import build_package, verify_package
+from lodestar.leads.package import build_package
+from lodestar.leads.verify import verify_package
 from lodestar.reports.figures import operation_figures
 from lodestar.reports.pdf import write_report_pdf
 from lodestar.workspace import current_actor

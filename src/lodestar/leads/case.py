@@ -53,7 +53,7 @@ class _Graph:
 
 
 def case_document(content: dict[str, Any]) -> dict[str, Any]:
-    """JSON-LD for ``content`` (see ``lodestar.leads.package.collect``: lead, series, media,
+    """JSON-LD for ``content`` (see ``lodestar.leads.content.collect``: lead, series, media,
     clues, created_at, tool_version)."""
     lead = content["lead"]
     g = _Graph(uuid.UUID(lead["uid"]))

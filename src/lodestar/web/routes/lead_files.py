@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 
 from lodestar.audit import append_event
 from lodestar.errors import LodestarError, UserError
-from lodestar.leads.package import build_package, verify_package
+from lodestar.leads.package import build_package
 from lodestar.leads.reply import import_reply
+from lodestar.leads.verify import verify_package
 from lodestar.review.auth import Principal
 from lodestar.web.deps import DB, permitted, workspace_of
 from lodestar.web.pages import render

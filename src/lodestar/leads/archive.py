@@ -1,0 +1,31 @@
+"""Writing a package ZIP: members in the given order, one timestamp, no half-written file left."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+
+def write_zip(out: Path, *, members: Mapping[str, bytes], created_at: str) -> None:
+    """Write ``members`` (in their order) to ``out``, each stamped ``created_at`` (UTC, ISO Z).
+
+    One stamp and fixed attributes make the ZIP a function of its members (the same members
+    give the same bytes); a temporary file replaced at the end means a failure leaves nothing.
+    """
+    stamp = datetime.strptime(created_at, "%Y-%m-%dT%H:%M:%SZ").timetuple()[:6]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.part")
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, data in members.items():
+                info = zipfile.ZipInfo(name, date_time=stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, data)
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
