@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 from lodestar.demo.catalog import Place
 from lodestar.demo.exif import ExifInfo, offset_text
-from lodestar.demo.scenes import CameraMove, SceneSpec
+from lodestar.demo.scenes import SceneSpec
+from lodestar.demo.shots import CameraMove
 from lodestar.demo.video import Clip
 
 

@@ -48,7 +48,8 @@ from lodestar.demo.layout import (
     variant_rel,
 )
 from lodestar.demo.scales import BIG_SIZE, Scale
-from lodestar.demo.scenes import plan_scene, random_move
+from lodestar.demo.scenes import plan_scene
+from lodestar.demo.shots import random_move
 from lodestar.demo.system import system_files
 from lodestar.demo.truth import FileRecord
 from lodestar.demo.variants import VARIANTS, heic_available

@@ -17,8 +17,9 @@ from lodestar.demo import variants
 from lodestar.demo.exif import ExifInfo, build_exif
 from lodestar.demo.jobs import DerivedJob, SeriesJob, ShotJob
 from lodestar.demo.layout import ARCHIVE_SEP, disk_path
-from lodestar.demo.scenes import draw_scene, master_size, render_frame
+from lodestar.demo.scenes import draw_scene
 from lodestar.demo.sensor import sensed
+from lodestar.demo.shots import master_size, render_frame
 from lodestar.demo.video import encode_pan
 
 STAGING = ".staging"

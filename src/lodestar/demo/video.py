@@ -14,7 +14,7 @@ from fractions import Fraction
 import av
 from PIL import Image
 
-from lodestar.demo.scenes import apply_light, crop_view
+from lodestar.demo.shots import apply_light, crop_view
 
 
 @dataclass(frozen=True)
