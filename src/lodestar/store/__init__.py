@@ -5,6 +5,7 @@ from lodestar.store import (
     lead_models,  # noqa: F401  (leads-stage tables)
     people_models,  # noqa: F401  (review-stage tables)
 )
+from lodestar.store.pipeline_models import StageMark
 from lodestar.store.clue_models import Clue, ClueRun, StageRun
 from lodestar.store.db import Store
 from lodestar.store.models import (
@@ -26,6 +27,7 @@ __all__ = [
     "Clue",
     "ClueRun",
     "StageRun",
+    "StageMark",
     "HashSet",
     "HashSetEntry",
     "Match",
