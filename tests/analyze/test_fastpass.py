@@ -131,6 +131,25 @@ def test_video_facts_and_thumbnail(tmp_path: Path) -> None:
     assert (tmp_path / rec.facts["thumb"]).exists()
 
 
+def test_large_spooled_video_is_analysed_then_its_spool_file_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A video too large to keep in memory, spooled out of an archive: the video analysis
+    # reads the spool file, so it must still exist then, and be gone afterwards.
+    import dataclasses
+
+    from lodestar.analyze import hashing
+
+    monkeypatch.setattr(hashing, "KEEP_IN_MEMORY", 1024)
+    spool = tmp_path / "spool-member.mp4"
+    write_video(spool, seconds=1.0, fps=10)
+    task = dataclasses.replace(task_for(spool, tmp_path), spooled=True, in_archive=True)
+    rec = fast_pass(task)
+    assert rec.kind == "video" and rec.facts["video_codec"] == "h264", rec.warnings
+    assert not [w for w in rec.warnings if w[1] == "video_unreadable"]
+    assert not spool.exists()
+
+
 def test_corrupt_video_is_a_warning(tmp_path: Path) -> None:
     good = tmp_path / "good.mp4"
     write_video(good, seconds=1.0)

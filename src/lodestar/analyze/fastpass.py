@@ -73,15 +73,22 @@ def _bare_record(task: FastPassTask) -> FastPassRecord:
 
 
 def fast_pass(task: FastPassTask) -> FastPassRecord:
+    try:
+        return _fast_pass(task)
+    finally:
+        # A spooled archive member lives until its analysis is done: a large video is read
+        # from the spool file by the video analysis, after hashing.
+        if task.spooled and task.local_path:
+            _remove_quietly(task.local_path)
+
+
+def _fast_pass(task: FastPassTask) -> FastPassRecord:
     record = _bare_record(task)
     try:
         digests, data, header = _read(task)
     except OSError as exc:
         record.warnings.append(("hash", "unreadable", f"cannot read: {exc.strerror or exc}"))
         return record
-    finally:
-        if task.spooled and task.local_path:
-            _remove_quietly(task.local_path)
     record.sha256, record.md5, record.sha1 = digests.sha256, digests.md5, digests.sha1
     record.size = digests.size
     record.mime, record.kind = identify(header)
