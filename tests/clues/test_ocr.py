@@ -188,3 +188,18 @@ def test_unreadable_video_is_a_warning(extractor: OcrExtractor, tmp_path: Path) 
     result = extractor.extract(ClueInput(sha256="2" * 64, path=path, kind="video"))
     assert result.clues == [] and [w.code for w in result.warnings] == ["video_unreadable"]
     assert "broken.mp4" in result.warnings[0].message
+
+
+def test_a_worker_process_importing_only_ocr_can_read_heic() -> None:
+    # Deep-pass workers start fresh (forkserver) and import only their extractors: the HEIF
+    # decoder must come with the OCR module, or phone photos become image_unreadable there.
+    import subprocess
+    import sys
+
+    code = (
+        "import lodestar.clues.ocr\n"
+        "from PIL import Image\n"
+        "print('.heic' in Image.registered_extensions())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True", out.stderr

@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+import lodestar.analyze.images  # noqa: F401  (registers the HEIF decoder in worker processes too)
 from lodestar.analyze.keyframes import KeyframeError, KeyframeScan, require_frames
 from lodestar.clues.base import (
     ClueInput,
