@@ -10,7 +10,7 @@ import pytest
 import typer
 
 from lodestar.cli.app import app
-from lodestar.errors import ExitCode
+from lodestar.errors import ExitCode, NotFound
 
 from .runner import run
 
@@ -125,6 +125,40 @@ def test_errors_have_one_shape_and_exit_codes(
     assert code == ExitCode.USER_ERROR and "already source" in err
 
 
+def test_an_error_is_its_to_dict_on_one_line_and_exits_with_its_code(
+    capsys: pytest.CaptureFixture[str],
+    env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "500")  # the text form on one line
+    ws = ["--workspace", str(env)]
+    bad_set = tmp_path / "set.txt"
+    bad_set.write_text("not,a,hash\n", encoding="utf-8")
+    cases = [
+        ([*ws, "media", "show", "ab" * 32], ExitCode.USER_ERROR, "not_found"),
+        (
+            [*ws, "hashsets", "import", str(bad_set), "--format", "plain"],
+            ExitCode.DATA_ERROR,
+            "data_error",
+        ),
+    ]
+    bodies = []
+    for args, exit_code, error_code in cases:
+        code, out, err = run(capsys, *args, "--json")
+        body = json.loads(err)
+        assert code == exit_code and out == ""
+        assert list(body) == ["error"] and list(body["error"]) == ["code", "message", "detail"]
+        assert body["error"]["code"] == error_code
+        assert err == json.dumps(body, ensure_ascii=False) + "\n"  # one line, nothing else
+        code, out, err = run(capsys, *args)
+        assert code == exit_code and out == ""
+        assert err == f"error: {body['error']['message']}\n"
+        bodies.append(body)
+    missing = NotFound(f"no media with SHA-256 {'ab' * 32}", detail={"sha256": "ab" * 32})
+    assert bodies[0] == missing.to_dict()
+
+
 def _commands(group: Any, prefix: str = "") -> list[tuple[str, Any]]:
     out = []
     for name, cmd in group.commands.items():
@@ -143,3 +177,16 @@ def test_every_list_and_show_command_has_json() -> None:
     for name, cmd in listing:
         assert any("--json" in p.opts for p in cmd.params), f"`{name}` lacks --json"
         assert cmd.help, f"`{name}` has no help text"
+
+
+# Commands that print no data to read back: each says why it has no --json.
+WITHOUT_JSON = {
+    "serve": "runs the web workbench until stopped",
+    "audit export": "writes the log to the file given, and says so",
+}
+
+
+def test_every_command_that_prints_data_has_json() -> None:
+    commands = _commands(typer.main.get_command(app))
+    lacking = {name for name, cmd in commands if not any("--json" in p.opts for p in cmd.params)}
+    assert lacking == set(WITHOUT_JSON), "add --json (or say here why the command has none)"

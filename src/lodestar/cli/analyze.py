@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-from rich.table import Table
 
-from lodestar.cli.common import JSON_OPTION_HELP, console, emit_json, workspace
+from lodestar.cli.common import JsonFlag, console, session_scope, workspace
+from lodestar.cli.output import Column, emit, emit_table, str_of, table
 from lodestar.clues.deep import STAGES, run_deep_pass, stage_runs
 from lodestar.workspace import current_actor
 
-JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
+SUMMARY_COLUMNS: list[Column] = [
+    ("stage", "stage"),
+    ("media", str_of("media")),
+    ("seconds", lambda r: f"{r['seconds']:.1f}"),
+    ("media/s", str_of("media_per_second")),
+]
+RUN_COLUMNS: list[Column] = [
+    ("stage", "stage"),
+    ("status", "status"),
+    ("started", "started_at"),
+    ("media", str_of("media")),
+    ("seconds", str_of("seconds")),
+    ("media/s", str_of("media_per_second")),
+]
 
 
 def analyze_command(
@@ -47,21 +60,17 @@ def analyze_command(
                 workers=workers,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
-    out = summary.as_dict()
-    if as_json:
-        emit_json(out)
-        return
+    emit(summary.as_dict(), as_json=as_json, text=_print_summary)
+
+
+def _print_summary(out: dict[str, Any]) -> None:
     console.print(
         f"deep pass: {out['media']} media ({out['skipped_known_ignorable']} known-ignorable "
         "skipped)",
         highlight=False,
     )
-    table = Table("stage", "media", "seconds", "media/s")
-    for name, row in out["stages"].items():
-        table.add_row(
-            name, str(row["media"]), f"{row['seconds']:.1f}", str(row["media_per_second"])
-        )
-    console.print(table)
+    stages = [{"stage": name} | row for name, row in out["stages"].items()]
+    console.print(table(stages, SUMMARY_COLUMNS))
     console.print(f"clues: {out['clues']}", highlight=False)
     if out["warnings"]:
         console.print(f"warnings: {out['warnings']}", highlight=False)
@@ -69,19 +78,6 @@ def analyze_command(
 
 def stages_command(as_json: JsonFlag = False) -> None:
     """Past deep-pass stage runs with their throughput."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         runs = stage_runs(session)
-    if as_json:
-        emit_json(runs)
-        return
-    table = Table("stage", "status", "started", "media", "seconds", "media/s")
-    for r in runs:
-        table.add_row(
-            r["stage"],
-            r["status"],
-            r["started_at"],
-            str(r["media"]),
-            str(r["seconds"]),
-            str(r["media_per_second"]),
-        )
-    console.print(table)
+    emit_table(runs, as_json=as_json, columns=RUN_COLUMNS)

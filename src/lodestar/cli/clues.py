@@ -15,9 +15,9 @@ from collections import Counter
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from lodestar.cli.common import JSON_OPTION_HELP, console, emit_json, workspace
+from lodestar.cli.common import JsonFlag, console, session_scope
+from lodestar.cli.output import Column, emit, emit_table
 from lodestar.clues import jurisdiction as juris
 from lodestar.clues import queries
 from lodestar.errors import UserError
@@ -26,7 +26,6 @@ clues_app = typer.Typer(help="Clues found in media: text, places, cameras, times
                         no_args_is_help=True)
 search_app = typer.Typer(help="Search what the clue stage found.", no_args_is_help=True)
 
-JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
 MediaOpt = Annotated[
     str | None, typer.Option("--media", help="One media: SHA-256 or a prefix (≥ 6 hex digits).")
 ]
@@ -46,6 +45,31 @@ def _short(text: str, width: int = TEXT_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+CLUE_COLUMNS: list[Column] = [
+    ("id", "id"),
+    ("media", lambda r: r["media"][:12]),
+    ("kind", "kind"),
+    ("text", lambda r: _short(r["text"])),
+    ("conf", lambda r: f"{r['confidence']:.2f}"),
+    ("at s", lambda r: f"{r['position']:.1f}" if r["position"] is not None else ""),
+]
+HIT_COLUMNS: list[Column] = [
+    ("media", lambda h: h["media"][:12]),
+    ("series", "series_id"),
+    ("lang", "language"),
+    ("snippet", lambda h: _short(h["snippet"])),
+]
+PLACE_COLUMNS: list[Column] = [
+    ("series", "series_id"),
+    ("media", lambda r: r["media"][:12]),
+    ("lat", lambda r: f"{r['lat']:.5f}"),
+    ("lon", lambda r: f"{r['lon']:.5f}"),
+    ("country", "country_code"),
+    ("town", "town"),
+    ("km", lambda r: f"{r['distance_km']:.1f}" if r["distance_km"] is not None else ""),
+]
+
+
 @clues_app.command("list")
 def clues_list(
     media: MediaOpt = None,
@@ -55,21 +79,13 @@ def clues_list(
 ) -> None:
     """List the clues of one media or of every member of a series."""
     _one_target(media, series)
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         if media is not None:
             rows = queries.clues_for_media(session, sha256=media, kinds=kind)
         else:
             assert series is not None
             rows = queries.clues_for_series(session, series_id=series, kinds=kind)
-    if as_json:
-        emit_json(rows)
-        return
-    table = Table("id", "media", "kind", "text", "conf", "at s")
-    for r in rows:
-        at = f"{r['position']:.1f}" if r["position"] is not None else ""
-        table.add_row(str(r["id"]), r["media"][:12], r["kind"], _short(r["text"]),
-                      f"{r['confidence']:.2f}", at)
-    console.print(table)
+    emit_table(rows, as_json=as_json, columns=CLUE_COLUMNS)
 
 
 @search_app.command("text")
@@ -80,32 +96,17 @@ def search_text(
     as_json: JsonFlag = False,
 ) -> None:
     """Find media whose recognised text holds every word of QUERY."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         hits = queries.search_text(session, query=query, limit=limit,
                                    kinds=kind or queries.SEARCH_KINDS)
-    if as_json:
-        emit_json(hits)
-        return
-    table = Table("media", "series", "lang", "snippet")
-    for h in hits:
-        table.add_row(h["media"][:12], str(h["series_id"] or ""), h["language"] or "",
-                      _short(h["snippet"]))
-    console.print(table)
+    emit_table(hits, as_json=as_json, columns=HIT_COLUMNS)
 
 
 def places_command(as_json: JsonFlag = False) -> None:
     """List place clues with coordinates (GPS fix, country, town), by series."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         rows = queries.places(session)
-    if as_json:
-        emit_json(rows)
-        return
-    table = Table("series", "media", "lat", "lon", "country", "town", "km")
-    for r in rows:
-        table.add_row(str(r["series_id"] or ""), r["media"][:12], f"{r['lat']:.5f}",
-                      f"{r['lon']:.5f}", r["country_code"] or "", r["town"] or "",
-                      f"{r['distance_km']:.1f}" if r["distance_km"] is not None else "")
-    console.print(table)
+    emit_table(rows, as_json=as_json, columns=PLACE_COLUMNS)
 
 
 def _print_candidates(rows: list[dict[str, Any]]) -> None:
@@ -137,13 +138,10 @@ def jurisdiction_command(
     if limit < 0:
         raise UserError(f"--limit must be 0 or more, not {limit}")
     keep = limit or None
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         if media is not None:
             rows = juris.media_jurisdiction(session, sha256=media, limit=keep)
         else:
             assert series is not None
             rows = juris.series_jurisdiction(session, series_id=series, limit=keep)
-    if as_json:
-        emit_json(rows)
-        return
-    _print_candidates(rows)
+    emit(rows, as_json=as_json, text=_print_candidates)

@@ -9,8 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -24,6 +25,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
+from sqlalchemy.orm import Session
 
 from lodestar.config import get_settings
 from lodestar.errors import LodestarError
@@ -31,6 +33,7 @@ from lodestar.workspace import Workspace, open_workspace
 
 console = Console(stderr=True)
 JSON_OPTION_HELP = "Print machine-readable JSON on stdout."
+JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
 
 
 @dataclass
@@ -48,6 +51,13 @@ def workspace() -> Iterator[Workspace]:
         yield ws
     finally:
         ws.close()
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """The store session of one command, committed when the block ends (before any output)."""
+    with workspace() as ws, ws.store.session() as session:
+        yield session
 
 
 def _default(value: Any) -> Any:

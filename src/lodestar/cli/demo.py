@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from lodestar.cli.common import JSON_OPTION_HELP, console, emit_json
+from lodestar.cli.common import JsonFlag, console
+from lodestar.cli.output import emit_message
 
 app = typer.Typer(help="Benign synthetic demo data (no people, ever).", no_args_is_help=True)
 
@@ -19,7 +20,7 @@ def corpus(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same bytes).")] = 7,
     scale: Annotated[str, typer.Option(help="tiny, small or large.")] = "small",
     workers: Annotated[int, typer.Option(help="Processes for generation.")] = 2,
-    as_json: Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Write a synthetic operation (seized collections + truth.json)."""
     from lodestar.demo.corpus import generate_corpus
@@ -38,15 +39,14 @@ def corpus(
             bar.update(task, completed=done, total=total)
 
         summary = generate_corpus(out, seed=seed, scale=scale, progress=report, workers=workers)
-    if as_json:
-        emit_json(summary)
-    else:
-        kinds = ", ".join(f"{n} {k}" for k, n in summary["kinds"].items())
-        state = "already there (cached)" if summary.get("cached") else "written"
-        console.print(
-            f"demo operation {state} in {out}: {summary['files']} files ({kinds}), "
-            f"{summary['series']} series, {summary['seizures']} seizures, "
-            f"{summary['bytes'] / 1e6:.0f} MB, {summary['video_seconds']:.0f} s of video; "
-            f"ground truth in {out / 'truth.json'}",
-            highlight=False,
-        )
+    kinds = ", ".join(f"{n} {k}" for k, n in summary["kinds"].items())
+    state = "already there (cached)" if summary.get("cached") else "written"
+    emit_message(
+        summary,
+        as_json=as_json,
+        message=f"demo operation {state} in {out}: {summary['files']} files ({kinds}), "
+        f"{summary['series']} series, {summary['seizures']} seizures, "
+        f"{summary['bytes'] / 1e6:.0f} MB, {summary['video_seconds']:.0f} s of video; "
+        f"ground truth in {out / 'truth.json'}",
+        highlight=False,
+    )

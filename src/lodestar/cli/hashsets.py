@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress
-from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lodestar.analyze.signals.base import SignalError
-from lodestar.cli.common import JSON_OPTION_HELP, console, emit_json, workspace
+from lodestar.cli.common import JsonFlag, console, session_scope, workspace
+from lodestar.cli.output import Column, emit, emit_fields, emit_message, emit_table, yes
 from lodestar.errors import DataError, UserError
 from lodestar.match.formats import format_choices
 from lodestar.match.hashsets import (
@@ -34,7 +34,14 @@ from lodestar.workspace import Workspace, current_actor
 app = typer.Typer(
     help="Known-content hash sets (Project VIC, NSRL, ICSE, plain).", no_args_is_help=True
 )
-JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
+COLUMNS: list[Column] = [
+    ("id", "id"),
+    ("name", "name"),
+    ("format", "format"),
+    ("entries", "entries"),
+    ("known", yes("known_ignorable")),
+    ("imported", lambda r: f"{r['imported_at']:%Y-%m-%d}"),
+]
 
 
 @app.command("import")
@@ -59,7 +66,7 @@ def import_(
 ) -> None:
     """Import a hash set in one transaction (a bad record refuses the whole file)."""
     mapping = parse_category_map(category_map)
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         hs = import_hashset(
             session,
             path=path,
@@ -70,35 +77,21 @@ def import_(
             actor=current_actor(),
         )
         out = hashset_as_dict(hs)
-    if as_json:
-        emit_json(out)
-    else:
-        console.print(
-            f"imported {out['entries']} entries as hash set {out['id']} "
-            f"({out['name']}, {out['format']})",
-            highlight=False,
-        )
+    emit_message(
+        out,
+        as_json=as_json,
+        message=f"imported {out['entries']} entries as hash set {out['id']} "
+        f"({out['name']}, {out['format']})",
+        highlight=False,
+    )
 
 
 @app.command("list")
 def list_(as_json: JsonFlag = False) -> None:
     """List imported hash sets."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         rows = [hashset_as_dict(hs) for hs in list_hashsets(session)]
-    if as_json:
-        emit_json(rows)
-        return
-    table = Table("id", "name", "format", "entries", "known", "imported")
-    for r in rows:
-        table.add_row(
-            str(r["id"]),
-            r["name"],
-            r["format"],
-            str(r["entries"]),
-            "yes" if r["known_ignorable"] else "",
-            f"{r['imported_at']:%Y-%m-%d}",
-        )
-    console.print(table)
+    emit_table(rows, as_json=as_json, columns=COLUMNS)
 
 
 @app.command("show")
@@ -106,13 +99,9 @@ def show(
     ref: Annotated[str, typer.Argument(help="Hash-set id or name.")], as_json: JsonFlag = False
 ) -> None:
     """Show one hash set with its category counts."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = hashset_as_dict(get_hashset(session, ref), session)
-    if as_json:
-        emit_json(out)
-        return
-    for key, value in out.items():
-        console.print(f"[bold]{key}[/]: {value}", highlight=False)
+    emit_fields(out, as_json=as_json)
 
 
 @app.command("export")
@@ -130,15 +119,16 @@ def export(
     """Export an imported set, or the workspace's media, as VICS 2.0 JSON."""
     if shape not in ("hashset", "case"):
         raise UserError(f"--shape must be hashset or case, not {shape!r}")
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         if ref is None:
             count = export_workspace(session, out, shape=shape, matched_only=matched_only)
         else:
             count = export_hashset(session, get_hashset(session, ref), out, shape=shape)
-    if as_json:
-        emit_json({"out": str(out), "records": count, "shape": shape})
-    else:
-        console.print(f"wrote {count} records to {out}")
+    emit_message(
+        {"out": str(out), "records": count, "shape": shape},
+        as_json=as_json,
+        message=f"wrote {count} records to {out}",
+    )
 
 
 def match_command(
@@ -163,11 +153,7 @@ def match_command(
             "video_near_duplicate_pairs": video_pairs,
         }
         out |= match_summary(session)
-    if as_json:
-        emit_json(out)
-        return
-    for key, value in out.items():
-        console.print(f"[bold]{key}[/]: {value}", highlight=False)
+    emit_fields(out, as_json=as_json)
 
 
 def _local_features(session: Session, ws: Workspace, *, quiet: bool) -> int:
@@ -198,9 +184,10 @@ def similar_command(
             out = similar_to(session, ws.derived, data, radius=radius)
         except SignalError as exc:
             raise DataError(f"{path}: {exc}", detail={"path": str(path)}) from exc
-    if as_json:
-        emit_json(out)
-        return
+    emit(out, as_json=as_json, text=_print_similar)
+
+
+def _print_similar(out: dict[str, Any]) -> None:
     console.print(f"sha256 {out['sha256']}  pdq {out['pdq']}", highlight=False)
     for m in out["exact_media"]:
         console.print(f"  same file in workspace: {m}")

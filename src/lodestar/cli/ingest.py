@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from lodestar.analyze.ingest import ingest
 from lodestar.analyze.queries import status
-from lodestar.cli.common import JSON_OPTION_HELP, IngestProgressBar, console, emit_json, workspace
+from lodestar.cli.common import IngestProgressBar, JsonFlag, console, workspace
+from lodestar.cli.output import emit, emit_fields
 from lodestar.workspace import current_actor
-
-JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
 
 
 def ingest_command(
@@ -32,15 +31,16 @@ def ingest_command(
                 summary = ingest(
                     ws, actor=current_actor(), source_ids=source, workers=workers, progress=bar
                 )
-    if as_json:
-        emit_json(summary.as_dict())
-        return
+    emit(summary.as_dict(), as_json=as_json, text=_print_ingested)
+
+
+def _print_ingested(out: dict[str, Any]) -> None:
     console.print(
-        f"ingested {summary.files} files ({summary.bytes / 1e6:.1f} MB) from "
-        f"{len(summary.sources)} source(s) in {summary.seconds:.1f} s; "
-        f"{summary.warnings} warning(s)"
+        f"ingested {out['files']} files ({out['bytes'] / 1e6:.1f} MB) from "
+        f"{len(out['sources'])} source(s) in {out['seconds']:.1f} s; "
+        f"{out['warnings']} warning(s)"
     )
-    for label in summary.missing:
+    for label in out["missing"]:
         console.print(f"[bold red]source {label!r}: evidence location missing; not ingested[/]")
 
 
@@ -49,8 +49,4 @@ def status_command(as_json: JsonFlag = False) -> None:
     with workspace() as ws, ws.store.session() as session:
         out = status(session)
         out["workspace"] = str(ws.root)
-    if as_json:
-        emit_json(out)
-        return
-    for key, value in out.items():
-        console.print(f"[bold]{key}[/]: {value}", highlight=False)
+    emit_fields(out, as_json=as_json)

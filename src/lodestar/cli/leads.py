@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from sqlalchemy.orm import Session
 
-from lodestar.cli.common import JSON_OPTION_HELP, console, emit_json, workspace
+from lodestar.access import Actor, user_actor
+from lodestar.cli.common import JsonFlag, console, emit_json, session_scope, workspace
+from lodestar.cli.output import Column, emit, emit_message, emit_table
 from lodestar.errors import ExitCode, UserError
 from lodestar.leads import crops, keys, reply, service
-from lodestar.access import Actor, user_actor
 from lodestar.leads.jurisdiction import suggest_countries
 from lodestar.leads.package import build_package
 from lodestar.leads.verify import verify_package
@@ -31,12 +31,21 @@ app = typer.Typer(help="Leads for partner agencies: lifecycle and packages.", no
 key_app = typer.Typer(help="The workspace's package-signing key.", no_args_is_help=True)
 app.add_typer(key_app, name="key")
 
-JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
 AsUser = Annotated[
     str | None, typer.Option("--as", help="Act as this workspace user (their role applies).")
 ]
 LeadId = Annotated[int, typer.Argument(help="Lead id.")]
 Note = Annotated[str, typer.Option("--note", help="A note kept in the lead's history.")]
+LEAD_COLUMNS: list[Column] = [
+    ("id", "id"),
+    ("status", "status"),
+    ("country", "country"),
+    ("agency", "agency"),
+    ("urgency", "urgency"),
+    ("series", lambda r: ",".join(map(str, r["series"]))),
+    ("outcome", "outcome"),
+    ("title", "title"),
+]
 
 
 def _actor(session: Session, as_user: str | None) -> Actor:
@@ -62,10 +71,7 @@ def _print_lead(out: dict[str, Any]) -> None:
 
 
 def _done(out: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        emit_json(out)
-    else:
-        _print_lead(out)
+    emit(out, as_json=as_json, text=_print_lead)
 
 
 @app.command("suggest")
@@ -74,11 +80,12 @@ def suggest(
     as_json: JsonFlag = False,
 ) -> None:
     """Suggest target countries for series, with the evidence behind each."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = suggest_countries(session, series_ids=series)
-    if as_json:
-        emit_json(out)
-        return
+    emit(out, as_json=as_json, text=_print_suggestion)
+
+
+def _print_suggestion(out: dict[str, Any]) -> None:
     for row in out["countries"]:
         console.print(f"{row['country']} {row['score']:.2f} ({len(row['evidence'])} clues)")
 
@@ -98,7 +105,7 @@ def create(
     as_json: JsonFlag = False,
 ) -> None:
     """Create a draft lead from series (the country suggestion is kept beside your choice)."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = service.create_lead(
             session,
             actor=_actor(session, as_user),
@@ -131,7 +138,7 @@ def edit(
     as_json: JsonFlag = False,
 ) -> None:
     """Edit a draft or reviewed lead (a reviewed one goes back to draft)."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = service.update_lead(
             session,
             actor=_actor(session, as_user),
@@ -157,32 +164,17 @@ def list_(
     as_json: JsonFlag = False,
 ) -> None:
     """List leads (a liaison sees only leads sent to their agency)."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         rows = service.list_leads(
             session, actor=_actor(session, as_user), status=status, country=country
         )
-    if as_json:
-        emit_json(rows)
-        return
-    table = Table("id", "status", "country", "agency", "urgency", "series", "outcome", "title")
-    for r in rows:
-        table.add_row(
-            str(r["id"]),
-            r["status"],
-            r["country"],
-            r["agency"] or "",
-            r["urgency"],
-            ",".join(map(str, r["series"])),
-            r["outcome"] or "",
-            r["title"],
-        )
-    console.print(table)
+    emit_table(rows, as_json=as_json, columns=LEAD_COLUMNS)
 
 
 @app.command("show")
 def show(lead_id: LeadId, as_user: AsUser = None, as_json: JsonFlag = False) -> None:
     """One lead: content, clues with provenance, review state and history."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = service.show_lead(session, actor=_actor(session, as_user), lead_id=lead_id)
     _done(out, as_json)
 
@@ -192,7 +184,7 @@ def review(
     lead_id: LeadId, note: Note = "", as_user: AsUser = None, as_json: JsonFlag = False
 ) -> None:
     """Review a lead (must be someone other than its author)."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = service.review_lead(
             session, actor=_actor(session, as_user), lead_id=lead_id, note=note
         )
@@ -204,7 +196,7 @@ def send(
     lead_id: LeadId, note: Note = "", as_user: AsUser = None, as_json: JsonFlag = False
 ) -> None:
     """Mark a reviewed lead as sent to its agency."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = service.send_lead(session, actor=_actor(session, as_user), lead_id=lead_id, note=note)
     _done(out, as_json)
 
@@ -218,7 +210,7 @@ def ack(
     as_json: JsonFlag = False,
 ) -> None:
     """Record that the partner acknowledged a sent lead."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = service.acknowledge_lead(
             session,
             actor=_actor(session, as_user),
@@ -241,7 +233,7 @@ def outcome(
     as_json: JsonFlag = False,
 ) -> None:
     """Record an outcome (victim_identified marks the lead's series identified)."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = service.record_outcome(
             session,
             actor=_actor(session, as_user),
@@ -295,9 +287,10 @@ def package(
             clear=_clear_map(clear or [], justification or []),
             allow_missing=allow_missing,
         )
-    if as_json:
-        emit_json(result)
-        return
+    emit(result, as_json=as_json, text=_print_package)
+
+
+def _print_package(result: dict[str, Any]) -> None:
     console.print(f"wrote {result['file']} ({result['size']:,} bytes), sha256 {result['sha256']}")
     console.print(f"signed with key {result['key_id'][:16]}")
 
@@ -317,19 +310,20 @@ def verify(
             key = public_key.read_bytes()
         except OSError as exc:
             raise UserError(f"cannot read public key {public_key}: {exc.strerror}") from exc
-    report = verify_package(package_file, public_key=key)
-    if as_json:
-        emit_json(report.as_dict())
-    else:
-        for f in report.files:
-            mark = "[green]ok[/]  " if f.ok else "[red]FAIL[/]"
-            console.print(f"{mark} {f.path} {f.reason}", highlight=False)
-        trust = "given key" if report.key_trusted else "key inside the package (untrusted)"
-        console.print(f"key {report.key_id or '?'} ({trust})")
-        if not report.ok:
-            console.print(f"[red]failing:[/] {', '.join(report.failing)}", highlight=False)
-    if not report.ok:
+    report = verify_package(package_file, public_key=key).as_dict()
+    emit(report, as_json=as_json, text=_print_verified)
+    if not report["ok"]:
         raise typer.Exit(int(ExitCode.DATA_ERROR))
+
+
+def _print_verified(report: dict[str, Any]) -> None:
+    for f in report["files"]:
+        mark = "[green]ok[/]  " if f["ok"] else "[red]FAIL[/]"
+        console.print(f"{mark} {f['path']} {f['reason']}", highlight=False)
+    trust = "given key" if report["key_trusted"] else "key inside the package (untrusted)"
+    console.print(f"key {report['key_id'] or '?'} ({trust})")
+    if not report["ok"]:
+        console.print(f"[red]failing:[/] {', '.join(report['failing'])}", highlight=False)
 
 
 @app.command("import-reply")
@@ -339,7 +333,7 @@ def import_reply(
     as_json: JsonFlag = False,
 ) -> None:
     """Apply a partner's reply file (acknowledgement, outcomes) to its lead."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = reply.import_reply(session, actor=_actor(session, as_user), path=reply_file)
     _done(out, as_json)
 
@@ -370,12 +364,9 @@ def key_revoke(
     as_json: JsonFlag = False,
 ) -> None:
     """Revoke the current signing key: nothing is packaged until a new key is made."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         result = keys.revoke_key(session, actor=_actor(session, as_user), reason=reason)
-    if as_json:
-        emit_json(result)
-    else:
-        console.print(f"revoked key {result['key_id'][:16]}")
+    emit_message(result, as_json=as_json, message=f"revoked key {result['key_id'][:16]}")
 
 
 @key_app.command("new")
@@ -383,20 +374,18 @@ def key_new(as_user: AsUser = None, as_json: JsonFlag = False) -> None:
     """Make a new signing key (when there is none, or the current one is revoked)."""
     with workspace() as ws, ws.store.session() as session:
         result = keys.make_key(session, root=ws.root, actor=_actor(session, as_user))
-    if as_json:
-        emit_json(result)
-    else:
-        console.print(f"new key {result['key_id']}")
+    emit_message(result, as_json=as_json, message=f"new key {result['key_id']}")
 
 
 @key_app.command("list")
 def key_list(as_json: JsonFlag = False) -> None:
     """All signing keys this workspace has had, revoked ones included."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         rows = keys.list_keys(session)
-    if as_json:
-        emit_json(rows)
-        return
+    emit(rows, as_json=as_json, text=_print_keys)
+
+
+def _print_keys(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         state = f"revoked {r['revoked_at']:%Y-%m-%d}" if r["revoked"] else "valid"
         console.print(f"{r['key_id']} {state}")
@@ -408,19 +397,21 @@ def report_command(
     as_json: JsonFlag = False,
 ) -> None:
     """The operation's figures, live: files, GB, video hours, series, leads, outcomes."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         figures = operation_figures(session, actor=_actor(session, as_user))
     if pdf is not None:
         buf = io.BytesIO()
         write_report_pdf(figures, buf)
         pdf.write_bytes(buf.getvalue())
-    if as_json:
-        emit_json(figures)
-    elif pdf is None:
-        for section in ("files", "series", "leads", "outcomes"):
-            console.print(f"[bold]{section}[/]: {figures[section]}", highlight=False)
-    else:
+    if pdf is not None and not as_json:
         console.print(f"wrote {pdf}")
+    else:
+        emit(figures, as_json=as_json, text=_print_figures)
+
+
+def _print_figures(figures: dict[str, Any]) -> None:
+    for section in ("files", "series", "leads", "outcomes"):
+        console.print(f"[bold]{section}[/]: {figures[section]}", highlight=False)
 
 
 def crop_command(
@@ -441,7 +432,5 @@ def crop_command(
             settings=ws.settings,
             spool_dir=ws.spool,
         )
-    if as_json:
-        emit_json(result)
-    else:
-        console.print(f"wrote {result['out']} ({result['width']}×{result['height']})")
+    message = f"wrote {result['out']} ({result['width']}×{result['height']})"
+    emit_message(result, as_json=as_json, message=message)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from lodestar.analyze.queries import find_media, list_media, list_warnings, media_as_dict
-from lodestar.cli.common import JSON_OPTION_HELP, console, emit_json, workspace
+from lodestar.cli.common import JsonFlag, console, session_scope
+from lodestar.cli.output import Column, emit, emit_table, print_fields, str_of
 from lodestar.match.matching import matches_for
 
 media_app = typer.Typer(
@@ -16,7 +16,21 @@ media_app = typer.Typer(
 )
 warnings_app = typer.Typer(help="Per-item processing problems.", no_args_is_help=True)
 
-JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
+MEDIA_COLUMNS: list[Column] = [
+    ("sha256", lambda r: r["sha256"][:16]),
+    ("kind", "kind"),
+    ("mime", "mime"),
+    ("size", "size"),
+    ("w×h", lambda r: f"{r['width']}×{r['height']}" if r["width"] else ""),
+    ("seen", "occurrences"),
+]
+WARNING_COLUMNS: list[Column] = [
+    ("source", str_of("source")),
+    ("path", "path_spec"),
+    ("stage", "stage"),
+    ("code", "code"),
+    ("reason", "reason"),
+]
 
 
 @media_app.command("list")
@@ -27,18 +41,9 @@ def media_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List unique media."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         rows = list_media(session, kind=kind, limit=limit, offset=offset)
-    if as_json:
-        emit_json(rows)
-        return
-    table = Table("sha256", "kind", "mime", "size", "w×h", "seen")
-    for r in rows:
-        dims = f"{r['width']}×{r['height']}" if r["width"] else ""
-        table.add_row(
-            r["sha256"][:16], r["kind"], r["mime"], str(r["size"]), dims, str(r["occurrences"])
-        )
-    console.print(table)
+    emit_table(rows, as_json=as_json, columns=MEDIA_COLUMNS)
 
 
 @media_app.command("show")
@@ -47,15 +52,14 @@ def media_show(
     as_json: JsonFlag = False,
 ) -> None:
     """Show one media with every occurrence."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = media_as_dict(find_media(session, sha256), with_items=True)
         out["matches"] = matches_for(session, out["sha256"])
-    if as_json:
-        emit_json(out)
-        return
-    for key, value in out.items():
-        if key not in ("items", "exif", "matches"):
-            console.print(f"[bold]{key}[/]: {value}", highlight=False)
+    emit(out, as_json=as_json, text=_print_media)
+
+
+def _print_media(out: dict[str, Any]) -> None:
+    print_fields(out, skip=("items", "exif", "matches"))
     for item in out["items"]:
         console.print(f"  in {item['source']} ({item['agency']}): {item['path_spec']}")
     for m in out["matches"]:
@@ -72,12 +76,6 @@ def warnings_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List stored processing warnings."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         rows = list_warnings(session, code=code, stage=stage)
-    if as_json:
-        emit_json(rows)
-        return
-    table = Table("source", "path", "stage", "code", "reason")
-    for r in rows:
-        table.add_row(str(r["source"]), r["path_spec"], r["stage"], r["code"], r["reason"])
-    console.print(table)
+    emit_table(rows, as_json=as_json, columns=WARNING_COLUMNS)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import secrets
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from sqlalchemy import select
 
 from lodestar.audit import append_event
-from lodestar.cli.common import JSON_OPTION_HELP, console, emit_json, workspace
+from lodestar.cli.common import JsonFlag, console, session_scope, workspace
+from lodestar.cli.output import Column, emit, emit_message, emit_table, table, yes
 from lodestar.errors import ExitCode, UserError
 from lodestar.review import audit, people
 from lodestar.store import Source
@@ -23,7 +23,29 @@ users_app = typer.Typer(help="People who sign in to the workbench.", no_args_is_
 agencies_app = typer.Typer(help="Agencies taking part in the operation.", no_args_is_help=True)
 audit_app = typer.Typer(help="The append-only, hash-chained audit log.", no_args_is_help=True)
 
-JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
+USER_COLUMNS: list[Column] = [
+    ("user", "username"),
+    ("name", "display_name"),
+    ("role", "role"),
+    ("agency", "agency"),
+    ("disabled", yes("disabled")),
+    ("last login", "last_login_at"),
+]
+AGENCY_COLUMNS: list[Column] = [("code", "code"), ("country", "country"), ("name", "name")]
+AUDIT_COLUMNS: list[Column] = [
+    ("#", "id"),
+    ("at", "at"),
+    ("actor", "actor"),
+    ("action", "action"),
+    ("target", "target"),
+]
+DEMO_TITLE = "Demo accounts (this run only)"
+DEMO_COLUMNS: list[Column] = [
+    ("user", "user"),
+    ("role", "role"),
+    ("agency", "agency"),
+    ("password", "password"),
+]
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -46,7 +68,7 @@ def users_add(
 ) -> None:
     """Add a user (the password is prompted for, or read from stdin)."""
     password = _read_password(password_stdin)
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         user = people.add_user(
             session,
             username=username,
@@ -57,10 +79,7 @@ def users_add(
             display_name=name,
         )
         out = people.user_as_dict(user)
-    if as_json:
-        emit_json(out)
-    else:
-        console.print(f"added {out['role']} {out['username']}")
+    emit_message(out, as_json=as_json, message=f"added {out['role']} {out['username']}")
 
 
 @users_app.command("list")
@@ -69,22 +88,9 @@ def users_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List users with role, agency and state."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         rows = [people.user_as_dict(u) for u in people.list_users(session, agency_code=agency)]
-    if as_json:
-        emit_json(rows)
-        return
-    table = Table("user", "name", "role", "agency", "disabled", "last login")
-    for r in rows:
-        table.add_row(
-            r["username"],
-            r["display_name"],
-            r["role"],
-            r["agency"] or "",
-            "yes" if r["disabled"] else "",
-            str(r["last_login_at"] or ""),
-        )
-    console.print(table)
+    emit_table(rows, as_json=as_json, columns=USER_COLUMNS)
 
 
 @users_app.command("disable")
@@ -93,14 +99,11 @@ def users_disable(
     as_json: JsonFlag = False,
 ) -> None:
     """Disable a user and end their sessions (users are never deleted: the audit names them)."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = people.user_as_dict(
             people.disable_user(session, username=username, actor=current_actor())
         )
-    if as_json:
-        emit_json(out)
-    else:
-        console.print(f"disabled {out['username']}")
+    emit_message(out, as_json=as_json, message=f"disabled {out['username']}")
 
 
 @agencies_app.command("add")
@@ -110,28 +113,19 @@ def agencies_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Add an agency (its country is the code's ISO prefix)."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = people.agency_as_dict(
             people.add_agency(session, code=code, name=name, actor=current_actor())
         )
-    if as_json:
-        emit_json(out)
-    else:
-        console.print(f"added agency {out['code']} ({out['name']})")
+    emit_message(out, as_json=as_json, message=f"added agency {out['code']} ({out['name']})")
 
 
 @agencies_app.command("list")
 def agencies_list(as_json: JsonFlag = False) -> None:
     """List agencies."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         rows = [people.agency_as_dict(a) for a in people.list_agencies(session)]
-    if as_json:
-        emit_json(rows)
-        return
-    table = Table("code", "country", "name")
-    for r in rows:
-        table.add_row(r["code"], r["country"], r["name"])
-    console.print(table)
+    emit_table(rows, as_json=as_json, columns=AGENCY_COLUMNS)
 
 
 @audit_app.command("verify")
@@ -142,21 +136,22 @@ def audit_verify(
     as_json: JsonFlag = False,
 ) -> None:
     """Check the hash chain; name the first changed, removed or inserted event."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         report = audit.verify_chain(session, head=head).as_dict()
-    if as_json:
-        emit_json(report)
-    elif report["ok"]:
-        console.print(f"audit chain intact: {report['events']} events, head {report['head']}")
-    else:
-        p = report["problem"]
-        console.print(
-            f"[bold red]audit chain broken[/] at event {p['event_id']}: "
-            f"{p['kind']} — {p['reason']}",
-            highlight=False,
-        )
+    emit(report, as_json=as_json, text=_print_chain)
     if not report["ok"]:
         raise typer.Exit(int(ExitCode.DATA_ERROR))
+
+
+def _print_chain(report: dict[str, Any]) -> None:
+    if report["ok"]:
+        console.print(f"audit chain intact: {report['events']} events, head {report['head']}")
+        return
+    p = report["problem"]
+    console.print(
+        f"[bold red]audit chain broken[/] at event {p['event_id']}: {p['kind']} — {p['reason']}",
+        highlight=False,
+    )
 
 
 @audit_app.command("list")
@@ -169,15 +164,9 @@ def audit_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List audit events, newest first."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         rows = audit.list_events(session, action=action, actor=actor, limit=limit)
-    if as_json:
-        emit_json(rows)
-        return
-    table = Table("#", "at", "actor", "action", "target")
-    for r in rows:
-        table.add_row(str(r["id"]), r["at"], r["actor"], r["action"], r["target"])
-    console.print(table)
+    emit_table(rows, as_json=as_json, columns=AUDIT_COLUMNS)
 
 
 @audit_app.command("export")
@@ -223,8 +212,8 @@ def serve_command(
     """Run the web workbench on this workspace."""
     import uvicorn
 
-    from lodestar.web.app import create_app
     from lodestar.review.config import WebConfig
+    from lodestar.web.app import create_app
 
     with workspace() as ws:
         if demo_accounts:
@@ -239,10 +228,7 @@ def demo_accounts_command(as_json: JsonFlag = False) -> None:
     """Demo only: one account per role (fresh passwords, printed); agencies from the sources."""
     with workspace() as ws:
         accounts = _demo_accounts(ws)
-    if as_json:
-        emit_json([{"user": u, "role": r, "agency": a, "password": p} for u, r, a, p in accounts])
-    else:
-        _print_demo_accounts(accounts)
+    emit_table(_account_rows(accounts), as_json=as_json, columns=DEMO_COLUMNS, title=DEMO_TITLE)
 
 
 def _demo_accounts(ws: object) -> list[tuple[str, str, str | None, str]]:
@@ -289,8 +275,9 @@ def _demo_accounts(ws: object) -> list[tuple[str, str, str | None, str]]:
     return out
 
 
+def _account_rows(accounts: list[tuple[str, str, str | None, str]]) -> list[dict[str, Any]]:
+    return [{"user": u, "role": r, "agency": a, "password": p} for u, r, a, p in accounts]
+
+
 def _print_demo_accounts(accounts: list[tuple[str, str, str | None, str]]) -> None:
-    table = Table("user", "role", "agency", "password", title="Demo accounts (this run only)")
-    for username, role, agency, password in accounts:
-        table.add_row(username, role, agency or "", password)
-    console.print(table)
+    console.print(table(_account_rows(accounts), DEMO_COLUMNS, title=DEMO_TITLE))

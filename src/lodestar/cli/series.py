@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from lodestar.cli.common import JSON_OPTION_HELP, console, emit_json, workspace
+from lodestar.cli.common import JsonFlag, console, session_scope
+from lodestar.cli.output import Column, Row, emit, emit_fields, emit_table, yes
 from lodestar.series import service
 from lodestar.series.cameras import list_cameras
 from lodestar.workspace import current_actor
@@ -17,9 +17,32 @@ app = typer.Typer(
     help="Series: media linked into the sets analysts investigate.", no_args_is_help=True
 )
 cameras_app = typer.Typer(help="Camera bodies found in metadata.", no_args_is_help=True)
-JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
 TEXT_LINKS = 40  # strongest first; the rest only in --json
 SeriesId = Annotated[int, typer.Argument(help="Series id.")]
+
+
+def _identified(row: Row) -> str:
+    return "/".join(k.split("_")[0] for k in ("victim_identified", "offender_identified") if row[k])
+
+
+SERIES_COLUMNS: list[Column] = [
+    ("id", "id"),
+    ("name", "name"),
+    ("size", "size"),
+    ("status", "status"),
+    ("locked", yes("locked")),
+    ("ICSE series", "icse_series"),
+    ("identified", _identified),
+]
+CAMERA_COLUMNS: list[Column] = [
+    ("make", "make"),
+    ("model", "model"),
+    ("serial", "serial"),
+    ("media", "media"),
+    ("first", "first_capture"),
+    ("last", "last_capture"),
+    ("series", lambda r: ", ".join(map(str, r["series"]))),
+]
 
 
 def _print_series(out: dict[str, Any]) -> None:
@@ -43,10 +66,7 @@ def _print_series(out: dict[str, Any]) -> None:
 
 
 def _done(out: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        emit_json(out)
-    else:
-        _print_series(out)
+    emit(out, as_json=as_json, text=_print_series)
 
 
 @app.command("build")
@@ -60,15 +80,11 @@ def build(
     as_json: JsonFlag = False,
 ) -> None:
     """Build links between media and cluster them into series (analyst edits are kept)."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = service.build_series(
             session, actor=current_actor(), incremental=incremental, builder_names=builder
         )
-    if as_json:
-        emit_json(out)
-        return
-    for key, value in out.items():
-        console.print(f"[bold]{key}[/]: {value}", highlight=False)
+    emit_fields(out, as_json=as_json)
 
 
 @app.command("list")
@@ -77,32 +93,15 @@ def list_(
     as_json: JsonFlag = False,
 ) -> None:
     """List series with their members' SHA-256."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         rows = service.list_series(session, include_retired=all_)
-    if as_json:
-        emit_json(rows)
-        return
-    table = Table("id", "name", "size", "status", "locked", "ICSE series", "identified")
-    for r in rows:
-        ident = "/".join(
-            k.split("_")[0] for k in ("victim_identified", "offender_identified") if r[k]
-        )
-        table.add_row(
-            str(r["id"]),
-            r["name"] or "",
-            str(r["size"]),
-            r["status"],
-            "yes" if r["locked"] else "",
-            r["icse_series"] or "",
-            ident,
-        )
-    console.print(table)
+    emit_table(rows, as_json=as_json, columns=SERIES_COLUMNS)
 
 
 @app.command("show")
 def show(series_id: SeriesId, as_json: JsonFlag = False) -> None:
     """Show one series: members, link kinds and its event history."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = service.show_series(session, series_id=series_id)
     _done(out, as_json)
 
@@ -116,13 +115,14 @@ def why(
     as_json: JsonFlag = False,
 ) -> None:
     """The links (kind, score, evidence) that put a series — or one member — together."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = service.why(session, series_id=series_id, media=media)
-    if as_json:
-        emit_json(out)
-        return
+    emit(out, as_json=as_json, text=_print_why)
+
+
+def _print_why(out: dict[str, Any]) -> None:
     console.print(f"[bold]series {out['series_id']}[/]", highlight=False)
-    if media is not None:
+    if "sha256" in out:  # asked about one member
         console.print(f"  member {out['sha256']} (added by {out['added_by']})", highlight=False)
     for link in out["links"][:TEXT_LINKS]:
         other = link.get("other") or f"{link['a'][:12]} ↔ {link['b'][:12]}"
@@ -144,7 +144,7 @@ def merge(
     as_json: JsonFlag = False,
 ) -> None:
     """Merge series into one (the others are retired, their members pinned to it)."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = service.merge_series(session, into=into, others=others, actor=current_actor())
     _done(out, as_json)
 
@@ -157,7 +157,7 @@ def split(
     as_json: JsonFlag = False,
 ) -> None:
     """Split members off into a new series."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = service.split_series(
             session, series_id=series_id, media=media, name=name, actor=current_actor()
         )
@@ -171,7 +171,7 @@ def move(
     as_json: JsonFlag = False,
 ) -> None:
     """Move members into another series."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = service.move_media(session, media=media, to_series=to, actor=current_actor())
     _done(out, as_json)
 
@@ -183,7 +183,7 @@ def lock(
     as_json: JsonFlag = False,
 ) -> None:
     """Confirm and lock a series: re-builds leave its members exactly as they are."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = service.lock_series(
             session, series_id=series_id, locked=not unlock, actor=current_actor()
         )
@@ -193,7 +193,7 @@ def lock(
 @app.command("unlock")
 def unlock_(series_id: SeriesId, as_json: JsonFlag = False) -> None:
     """Unlock a series so re-builds may reshape it again."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = service.lock_series(session, series_id=series_id, locked=False, actor=current_actor())
     _done(out, as_json)
 
@@ -205,7 +205,7 @@ def name(
     as_json: JsonFlag = False,
 ) -> None:
     """Name a series."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = service.name_series(
             session, series_id=series_id, name=new_name, actor=current_actor()
         )
@@ -225,7 +225,7 @@ def identify(
     as_json: JsonFlag = False,
 ) -> None:
     """Mark a series known or identified (victim, offender, ICSE series name)."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = service.mark_identified(
             session,
             series_id=series_id,
@@ -240,20 +240,6 @@ def identify(
 @cameras_app.command("list")
 def cameras_list(as_json: JsonFlag = False) -> None:
     """Camera bodies (make, model, serial) with their media and the series they link."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         rows = list_cameras(session)
-    if as_json:
-        emit_json(rows)
-        return
-    table = Table("make", "model", "serial", "media", "first", "last", "series")
-    for r in rows:
-        table.add_row(
-            r["make"],
-            r["model"],
-            r["serial"],
-            str(r["media"]),
-            r["first_capture"] or "",
-            r["last_capture"] or "",
-            ", ".join(map(str, r["series"])),
-        )
-    console.print(table)
+    emit_table(rows, as_json=as_json, columns=CAMERA_COLUMNS)

@@ -6,16 +6,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from lodestar.cli.common import JSON_OPTION_HELP, console, emit_json, workspace
+from lodestar.cli.common import JsonFlag, console, session_scope
+from lodestar.cli.output import emit, emit_message, emit_table, print_fields
 from lodestar.evidence.service import add_source, get_source, list_sources
 from lodestar.store import Source
 from lodestar.workspace import current_actor
 
 app = typer.Typer(help="Evidence sources (seized items), opened read-only.", no_args_is_help=True)
-
-JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
+COLUMNS = [(key, key) for key in ("id", "label", "agency", "kind", "status", "location")]
 
 
 def source_as_dict(s: Source, *, custody: bool = False) -> dict[str, Any]:
@@ -48,29 +47,22 @@ def add(
     as_json: JsonFlag = False,
 ) -> None:
     """Register a source (nothing is read yet; run `ingest`)."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         src = add_source(
             session, location=location, agency=agency, label=label, actor=current_actor()
         )
         out = source_as_dict(src)
-    if as_json:
-        emit_json(out)
-    else:
-        console.print(f"added source {out['id']} ({out['kind']}): {out['label']}")
+    emit_message(
+        out, as_json=as_json, message=f"added source {out['id']} ({out['kind']}): {out['label']}"
+    )
 
 
 @app.command("list")
 def list_(as_json: JsonFlag = False) -> None:
     """List sources."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         rows = [source_as_dict(s) for s in list_sources(session)]
-    if as_json:
-        emit_json(rows)
-        return
-    table = Table("id", "label", "agency", "kind", "status", "location")
-    for r in rows:
-        table.add_row(str(r["id"]), r["label"], r["agency"], r["kind"], r["status"], r["location"])
-    console.print(table)
+    emit_table(rows, as_json=as_json, columns=COLUMNS)
 
 
 @app.command("show")
@@ -78,13 +70,12 @@ def show(
     ref: Annotated[str, typer.Argument(help="Source id or label.")], as_json: JsonFlag = False
 ) -> None:
     """Show a source with its custody record."""
-    with workspace() as ws, ws.store.session() as session:
+    with session_scope() as session:
         out = source_as_dict(get_source(session, ref), custody=True)
-    if as_json:
-        emit_json(out)
-        return
-    for key, value in out.items():
-        if key != "custody":
-            console.print(f"[bold]{key}[/]: {value}", highlight=False)
+    emit(out, as_json=as_json, text=_print_source)
+
+
+def _print_source(out: dict[str, Any]) -> None:
+    print_fields(out, skip=["custody"])
     for c in out["custody"]:
         console.print(f"  {c['at']:%Y-%m-%d %H:%M:%S} {c['action']} by {c['actor']} {c['detail']}")
