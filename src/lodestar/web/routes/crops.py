@@ -15,13 +15,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from lodestar.access import agency_scope
 from lodestar.leads.crops import export_crop
 from lodestar.review import operation
 from lodestar.review.auth import Principal
 from lodestar.web.deps import DB, permitted, workspace_of
+from lodestar.web.routes._twin import download_twin
 
 router = APIRouter()
 Cropper = Annotated[Principal, Depends(permitted("crop.export"))]
@@ -40,20 +40,31 @@ class CropIn(BaseModel):
     format: Format = "png"
 
 
-def _crop(
-    request: Request, session: Session, principal: Principal, sha: str, box: CropIn
-) -> Response:
-    operation.get_visible_media(session, sha256=sha, scope=agency_scope(principal))
+def _crop_fields(
+    x: Coord, y: Coord, w: Size, h: Size, format: Annotated[Format, Form()] = "png"
+) -> CropIn:
+    return CropIn(x=x, y=y, w=w, h=h, format=format)
+
+
+@download_twin(
+    router,
+    "/api/media/{sha256}/crop",
+    summary="Export a sanitised crop of one object (only the box, no metadata; logged)",
+    fields=_crop_fields,
+    download=IMAGES,
+)
+def crop(request: Request, session: DB, principal: Cropper, sha256: Sha, body: CropIn) -> Response:
+    operation.get_visible_media(session, sha256=sha256, scope=agency_scope(principal))
     ws = workspace_of(request)
     ws.spool.mkdir(parents=True, exist_ok=True)
-    name = f"object-{sha[:12]}-{box.x}-{box.y}-{box.w}x{box.h}.{box.format}"
+    name = f"object-{sha256[:12]}-{body.x}-{body.y}-{body.w}x{body.h}.{body.format}"
     with tempfile.TemporaryDirectory(dir=ws.spool, prefix="crop-") as folder:
         out = FsPath(folder) / name
         result = export_crop(
             session,
             actor=principal.as_actor(),
-            media=sha,
-            box=(box.x, box.y, box.w, box.h),
+            media=sha256,
+            box=(body.x, body.y, body.w, body.h),
             out=out,
             settings=ws.settings,
             spool_dir=ws.spool,
@@ -61,36 +72,9 @@ def _crop(
         data = out.read_bytes()
     return Response(
         data,
-        media_type="image/png" if box.format == "png" else "image/jpeg",
+        media_type="image/png" if body.format == "png" else "image/jpeg",
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
             "X-Crop-SHA256": result["sha256"],
         },
     )
-
-
-@router.post(
-    "/api/media/{sha256}/crop",
-    summary="Export a sanitised crop of one object (only the box, no metadata; logged)",
-    response_class=Response,
-    responses={200: IMAGES},
-)
-def crop_api(
-    request: Request, session: DB, principal: Cropper, sha256: Sha, body: CropIn
-) -> Response:
-    return _crop(request, session, principal, sha256, body)
-
-
-@router.post("/media/{sha256}/crop", include_in_schema=False)
-def crop_form(
-    request: Request,
-    session: DB,
-    principal: Cropper,
-    sha256: Sha,
-    x: Coord,
-    y: Coord,
-    w: Size,
-    h: Size,
-    format: Annotated[Format, Form()] = "png",
-) -> Response:
-    return _crop(request, session, principal, sha256, CropIn(x=x, y=y, w=w, h=h, format=format))

@@ -31,6 +31,7 @@ from lodestar.leads.verify import verify_package
 from lodestar.review.auth import Principal
 from lodestar.web.deps import DB, permitted, workspace_of
 from lodestar.web.pages import render
+from lodestar.web.routes._twin import download_twin, twin
 
 router = APIRouter()
 Viewer = Annotated[Principal, Depends(permitted("lead.view"))]
@@ -47,8 +48,25 @@ class PackageIn(BaseModel):
     )
 
 
-def _package(
-    request: Request, session: Session, principal: Principal, lead_id: int, clear: dict[str, str]
+def _package_fields(
+    clear: Annotated[str, Form(max_length=64)] = "",
+    justification: Annotated[str, Form(max_length=4000)] = "",
+) -> PackageIn:
+    """The form shows one media clear at the most."""
+    if justification.strip() and not clear:
+        raise UserError("a justification goes with a media to show clear; pick one")
+    return PackageIn(clear={clear: justification} if clear else {})
+
+
+@download_twin(
+    router,
+    "/api/leads/{lead_id}/package",
+    summary="Build, record and download the signed package of a reviewed lead",
+    fields=_package_fields,
+    download=ZIP,
+)
+def package(
+    request: Request, session: DB, principal: Packager, lead_id: LeadId, body: PackageIn
 ) -> Response:
     ws = workspace_of(request)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -61,7 +79,7 @@ def _package(
         out=out,
         root=ws.root,
         derived=ws.derived,
-        clear=clear,
+        clear=body.clear,
     )
     return FileResponse(
         out,
@@ -69,32 +87,6 @@ def _package(
         filename=out.name,
         headers={"X-Package-SHA256": result["sha256"], "X-Package-Id": str(result["package_id"])},
     )
-
-
-@router.post(
-    "/api/leads/{lead_id}/package",
-    summary="Build, record and download the signed package of a reviewed lead",
-    response_class=Response,
-    responses={200: ZIP},
-)
-def package_api(
-    request: Request, session: DB, principal: Packager, lead_id: LeadId, body: PackageIn
-) -> Response:
-    return _package(request, session, principal, lead_id, body.clear)
-
-
-@router.post("/leads/{lead_id}/package", include_in_schema=False)
-def package_form(
-    request: Request,
-    session: DB,
-    principal: Packager,
-    lead_id: LeadId,
-    clear: Annotated[str, Form(max_length=64)] = "",
-    justification: Annotated[str, Form(max_length=4000)] = "",
-) -> Response:
-    if justification.strip() and not clear:
-        raise UserError("a justification goes with a media to show clear; pick one")
-    return _package(request, session, principal, lead_id, {clear: justification} if clear else {})
 
 
 # -- uploads -----------------------------------------------------------------------------------
@@ -190,20 +182,12 @@ def verify_api(
 ReplyUpload = Annotated[UploadFile, File(description="the partner's filled reply-template.json")]
 
 
-def _reply(request: Request, session: Session, principal: Principal, reply: UploadFile) -> Any:
+@twin(
+    router,
+    "/api/leads/reply",
+    summary="Import a partner's reply (acknowledgement, outcomes)",
+    then=lambda result: RedirectResponse(f"/leads/{result['id']}", status_code=303),
+)
+def reply(request: Request, session: DB, principal: Responder, reply: ReplyUpload) -> Any:
     with _spooled(request, reply, "reply.json") as path:
         return import_reply(session, actor=principal.as_actor(), path=path)
-
-
-@router.post("/api/leads/reply", summary="Import a partner's reply (acknowledgement, outcomes)")
-def reply_api(
-    request: Request, session: DB, principal: Responder, reply: ReplyUpload
-) -> dict[str, Any]:
-    result: dict[str, Any] = _reply(request, session, principal, reply)
-    return result
-
-
-@router.post("/leads/reply", include_in_schema=False)
-def reply_form(request: Request, session: DB, principal: Responder, reply: ReplyUpload) -> Response:
-    lead = _reply(request, session, principal, reply)
-    return RedirectResponse(f"/leads/{lead['id']}", status_code=303)

@@ -7,6 +7,7 @@ audited here. Forms post and come back with a redirect; the JSON twins live unde
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
@@ -24,6 +25,7 @@ from lodestar.store.people_models import Agency
 from lodestar.web.deps import DB, permitted
 from lodestar.web.lead_view import lead_media, page_actions, series_clues
 from lodestar.web.pages import render
+from lodestar.web.routes._twin import twin
 
 router = APIRouter()
 Viewer = Annotated[Principal, Depends(permitted("lead.view"))]
@@ -77,6 +79,10 @@ def _audit(session: Session, principal: Principal, action: str, target: str, **d
 
 def _to_lead(lead_id: int) -> Response:
     return RedirectResponse(f"/leads/{lead_id}", status_code=303)
+
+
+# The lifecycle forms come back to the lead page.
+twin_to_lead = partial(twin, router, then=_to_lead)
 
 
 # -- list and page -----------------------------------------------------------------------------
@@ -170,21 +176,7 @@ def lead_page(request: Request, session: DB, principal: Viewer, lead_id: LeadId)
     )
 
 
-def _create(session: Session, principal: Principal, body: LeadIn) -> dict[str, Any]:
-    return service.create_lead(
-        session, actor=principal.as_actor(), **body.model_dump(exclude_none=True)
-    )
-
-
-@router.post("/api/leads", status_code=201, summary="Draft a lead for one or more series")
-def create_api(session: DB, principal: Editor, body: LeadIn) -> dict[str, Any]:
-    return _create(session, principal, body)
-
-
-@router.post("/leads", include_in_schema=False)
-def create_form(
-    session: DB,
-    principal: Editor,
+def _lead_fields(
     series_ids: Annotated[list[int], Form(min_length=1, max_length=100)],
     country: Annotated[str, Form(max_length=2)] = "",
     country_other: Annotated[str, Form(max_length=2)] = "",
@@ -195,8 +187,8 @@ def create_form(
     clue_ids: Annotated[list[int] | None, Form(max_length=1000)] = None,
     title: Annotated[str, Form(max_length=200)] = "",
     country_note: Text = "",
-) -> Response:
-    body = LeadIn(
+) -> LeadIn:
+    return LeadIn(
         series_ids=series_ids,
         country=country_other.strip() or country,  # a typed country overrides the suggestion
         agency=agency or None,
@@ -207,42 +199,57 @@ def create_form(
         title=title or None,
         country_note=country_note,
     )
-    return _to_lead(int(_create(session, principal, body)["id"]))
+
+
+@twin(
+    router,
+    "/api/leads",
+    summary="Draft a lead for one or more series",
+    status_code=201,
+    fields=_lead_fields,
+    then=lambda result: _to_lead(int(result["id"])),
+)
+def create(session: DB, principal: Editor, body: LeadIn) -> dict[str, Any]:
+    return service.create_lead(
+        session, actor=principal.as_actor(), **body.model_dump(exclude_none=True)
+    )
 
 
 # -- lifecycle ---------------------------------------------------------------------------------
 
 
-@router.post("/api/leads/{lead_id}/review", summary="Review a lead (not its author)")
-def review_api(session: DB, principal: Reviewer, lead_id: LeadId, body: NoteIn) -> dict[str, Any]:
-    return service.review_lead(
-        session, actor=principal.as_actor(), lead_id=lead_id, note=body.note
-    )
+def _note_fields(note: Text = "") -> NoteIn:
+    return NoteIn(note=note)
 
 
-@router.post("/leads/{lead_id}/review", include_in_schema=False)
-def review_form(session: DB, principal: Reviewer, lead_id: LeadId, note: Text = "") -> Response:
-    service.review_lead(session, actor=principal.as_actor(), lead_id=lead_id, note=note)
-    return _to_lead(lead_id)
+@twin_to_lead(
+    "/api/leads/{lead_id}/review",
+    summary="Review a lead (not its author)",
+    fields=_note_fields,
+)
+def review(session: DB, principal: Reviewer, lead_id: LeadId, body: NoteIn) -> dict[str, Any]:
+    return service.review_lead(session, actor=principal.as_actor(), lead_id=lead_id, note=body.note)
 
 
-@router.post("/api/leads/{lead_id}/send", summary="Send a reviewed lead to its target agency")
-def send_api(session: DB, principal: Sender, lead_id: LeadId, body: NoteIn) -> dict[str, Any]:
-    return service.send_lead(
-        session, actor=principal.as_actor(), lead_id=lead_id, note=body.note
-    )
+@twin_to_lead(
+    "/api/leads/{lead_id}/send",
+    summary="Send a reviewed lead to its target agency",
+    fields=_note_fields,
+)
+def send(session: DB, principal: Sender, lead_id: LeadId, body: NoteIn) -> dict[str, Any]:
+    return service.send_lead(session, actor=principal.as_actor(), lead_id=lead_id, note=body.note)
 
 
-@router.post("/leads/{lead_id}/send", include_in_schema=False)
-def send_form(session: DB, principal: Sender, lead_id: LeadId, note: Text = "") -> Response:
-    service.send_lead(session, actor=principal.as_actor(), lead_id=lead_id, note=note)
-    return _to_lead(lead_id)
+def _ack_fields(reference: Annotated[str, Form(max_length=200)] = "", note: Text = "") -> AckIn:
+    return AckIn(reference=reference, note=note)
 
 
-@router.post("/api/leads/{lead_id}/acknowledge", summary="The partner received the lead")
-def acknowledge_api(
-    session: DB, principal: Responder, lead_id: LeadId, body: AckIn
-) -> dict[str, Any]:
+@twin_to_lead(
+    "/api/leads/{lead_id}/acknowledge",
+    summary="The partner received the lead",
+    fields=_ack_fields,
+)
+def acknowledge(session: DB, principal: Responder, lead_id: LeadId, body: AckIn) -> dict[str, Any]:
     return service.acknowledge_lead(
         session,
         actor=principal.as_actor(),
@@ -252,22 +259,22 @@ def acknowledge_api(
     )
 
 
-@router.post("/leads/{lead_id}/acknowledge", include_in_schema=False)
-def acknowledge_form(
-    session: DB,
-    principal: Responder,
-    lead_id: LeadId,
-    reference: Annotated[str, Form(max_length=200)] = "",
+def _outcome_fields(
+    outcome: Annotated[str, Form(max_length=32)],
     note: Text = "",
-) -> Response:
-    service.acknowledge_lead(
-        session, actor=principal.as_actor(), lead_id=lead_id, reference=reference, note=note
-    )
-    return _to_lead(lead_id)
+    count: Annotated[int, Form(ge=1, le=10000)] = 1,
+    to_country: Annotated[str, Form(max_length=2)] = "",
+) -> OutcomeIn:
+    return OutcomeIn(outcome=outcome, note=note, count=count, to_country=to_country or None)
 
 
-def _outcome(session: Session, principal: Principal, lead_id: int, body: OutcomeIn) -> Any:
-    return service.record_outcome(
+@twin_to_lead(
+    "/api/leads/{lead_id}/outcome",
+    summary="Record an outcome of a sent lead",
+    fields=_outcome_fields,
+)
+def outcome(session: DB, principal: Responder, lead_id: LeadId, body: OutcomeIn) -> dict[str, Any]:
+    result: dict[str, Any] = service.record_outcome(
         session,
         actor=principal.as_actor(),
         lead_id=lead_id,
@@ -276,26 +283,4 @@ def _outcome(session: Session, principal: Principal, lead_id: int, body: Outcome
         count=body.count,
         to_country=body.to_country or None,
     )
-
-
-@router.post("/api/leads/{lead_id}/outcome", summary="Record an outcome of a sent lead")
-def outcome_api(
-    session: DB, principal: Responder, lead_id: LeadId, body: OutcomeIn
-) -> dict[str, Any]:
-    result: dict[str, Any] = _outcome(session, principal, lead_id, body)
     return result
-
-
-@router.post("/leads/{lead_id}/outcome", include_in_schema=False)
-def outcome_form(
-    session: DB,
-    principal: Responder,
-    lead_id: LeadId,
-    outcome: Annotated[str, Form(max_length=32)],
-    note: Text = "",
-    count: Annotated[int, Form(ge=1, le=10000)] = 1,
-    to_country: Annotated[str, Form(max_length=2)] = "",
-) -> Response:
-    body = OutcomeIn(outcome=outcome, note=note, count=count, to_country=to_country or None)
-    _outcome(session, principal, lead_id, body)
-    return _to_lead(lead_id)

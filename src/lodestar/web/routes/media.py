@@ -7,6 +7,7 @@ thumbnail, clear within a reveal of that video), so nothing autoplays and nothin
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -24,6 +25,7 @@ from lodestar.store import Media
 from lodestar.store.people_models import User as UserRow
 from lodestar.web.deps import DB, now_of, permitted, workspace_of
 from lodestar.web.pages import render
+from lodestar.web.routes._twin import twin
 
 router = APIRouter()
 Viewer = Annotated[Principal, Depends(permitted("media.view"))]
@@ -199,30 +201,6 @@ def thumb_clear(request: Request, session: DB, principal: Viewer, sha256: Sha) -
     return Response(path.read_bytes(), media_type="image/jpeg")
 
 
-def _reveal(request: Request, session: Session, principal: Principal, sha256: str) -> None:
-    media = _media(session, principal, sha256)
-    user = session.get_one(UserRow, principal.user_id)
-    wellness_media.reveal(session, user=user, media=media, now=now_of(request))
-
-
-def _hide(request: Request, session: Session, principal: Principal, sha256: str) -> None:
-    _media(session, principal, sha256)
-    wellness_media.hide(session, user_id=principal.user_id, sha256=sha256, now=now_of(request))
-
-
-@router.post("/api/media/{sha256}/reveal", summary="Reveal one media to yourself (audited)")
-def reveal_api(request: Request, session: DB, principal: Viewer, sha256: Sha) -> dict[str, Any]:
-    _reveal(request, session, principal, sha256)
-    figure = _figure(session, principal, sha256, now_of(request))
-    return {"clear_url": f"/api/media/{sha256}/clear", "seconds": figure["remaining"]}
-
-
-@router.post("/api/media/{sha256}/hide", summary="Blur it again now (exposure stops counting)")
-def hide_api(request: Request, session: DB, principal: Viewer, sha256: Sha) -> dict[str, Any]:
-    _hide(request, session, principal, sha256)
-    return {"ok": True}
-
-
 def _back_to(request: Request, sha256: str) -> str:
     """Without JavaScript, go back to the series grid the form came from, else the media page."""
     target = request.query_params.get("back", "")
@@ -241,13 +219,33 @@ def _figure_response(
     return render(request, "_figure.html", principal=principal, figure=figure)
 
 
-@router.post("/media/{sha256}/reveal", include_in_schema=False)
-def reveal_form(request: Request, session: DB, principal: Viewer, sha256: Sha) -> Response:
-    _reveal(request, session, principal, sha256)
-    return _figure_response(request, session, principal, sha256)
+# A reveal or hide form answers with the figure (htmx) or goes back where it came from.
+twin_figure = partial(twin, router, then=_figure_response)
 
 
-@router.post("/media/{sha256}/hide", include_in_schema=False)
-def hide_form(request: Request, session: DB, principal: Viewer, sha256: Sha) -> Response:
-    _hide(request, session, principal, sha256)
-    return _figure_response(request, session, principal, sha256)
+def _revealed(
+    request: Request, session: Session, principal: Principal, sha256: str
+) -> dict[str, Any]:
+    figure = _figure(session, principal, sha256, now_of(request))
+    return {"clear_url": f"/api/media/{sha256}/clear", "seconds": figure["remaining"]}
+
+
+@twin_figure(
+    "/api/media/{sha256}/reveal",
+    summary="Reveal one media to yourself (audited)",
+    reply=_revealed,
+)
+def reveal(request: Request, session: DB, principal: Viewer, sha256: Sha) -> None:
+    media = _media(session, principal, sha256)
+    user = session.get_one(UserRow, principal.user_id)
+    wellness_media.reveal(session, user=user, media=media, now=now_of(request))
+
+
+@twin_figure(
+    "/api/media/{sha256}/hide",
+    summary="Blur it again now (exposure stops counting)",
+    reply=lambda: {"ok": True},
+)
+def hide(request: Request, session: DB, principal: Viewer, sha256: Sha) -> None:
+    _media(session, principal, sha256)
+    wellness_media.hide(session, user_id=principal.user_id, sha256=sha256, now=now_of(request))

@@ -7,6 +7,7 @@ JSON twins live under /api/series.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -22,6 +23,7 @@ from lodestar.review.auth import Principal
 from lodestar.store.collab_models import PRIORITIES
 from lodestar.web.deps import DB, now_of, permitted
 from lodestar.web.pages import render
+from lodestar.web.routes._twin import twin
 
 router = APIRouter()
 Viewer = Annotated[Principal, Depends(permitted("series.view"))]
@@ -31,6 +33,7 @@ SeriesId = Annotated[int, Path(ge=1, description="Series id")]
 NoteId = Annotated[int, Path(ge=1, description="Note id")]
 Filter = Annotated[str | None, Query(max_length=64)]
 Page = Annotated[int, Query(ge=1, le=100_000, description="Page of the queue, from 1")]
+TagField = Annotated[str, Form(max_length=64)]
 
 
 class AssignIn(BaseModel):
@@ -70,6 +73,10 @@ def _scoped(session: Session, principal: Principal, series_id: int) -> None:
 
 def _back(series_id: int) -> Response:
     return RedirectResponse(f"/series/{series_id}", status_code=303)
+
+
+# Every form here comes back to the series page.
+twin_back = partial(twin, router, then=_back)
 
 
 # -- queue and page ----------------------------------------------------------------------------
@@ -232,7 +239,12 @@ def activity_api(session: DB, principal: Viewer, series_id: SeriesId) -> list[di
 # -- assignment --------------------------------------------------------------------------------
 
 
-def _claim(request: Request, session: Session, principal: Principal, series_id: int) -> Any:
+@twin_back(
+    "/api/series/{series_id}/claim",
+    summary="Take a series yourself (409 if taken)",
+    reply=lambda result: {"assigned_to": result},
+)
+def claim(request: Request, session: DB, principal: Worker, series_id: SeriesId) -> Any:
     _scoped(session, principal, series_id)
     held = collab.assign(
         session,
@@ -245,7 +257,12 @@ def _claim(request: Request, session: Session, principal: Principal, series_id: 
     return held
 
 
-def _release(request: Request, session: Session, principal: Principal, series_id: int) -> None:
+@twin_back(
+    "/api/series/{series_id}/release",
+    summary="Give a series back",
+    reply=lambda: {"assigned_to": None},
+)
+def release(request: Request, session: DB, principal: Worker, series_id: SeriesId) -> None:
     _scoped(session, principal, series_id)
     collab.release(
         session,
@@ -258,80 +275,44 @@ def _release(request: Request, session: Session, principal: Principal, series_id
     _audit(session, principal, "series.release", series_id)
 
 
-def _assign(
-    request: Request,
-    session: Session,
-    principal: Principal,
-    series_id: int,
-    username: str,
-    force: bool,
+def _assign_fields(
+    username: Annotated[str, Form(max_length=64)], force: Annotated[bool, Form()] = False
+) -> AssignIn:
+    return AssignIn(username=username, force=force)
+
+
+@twin_back(
+    "/api/series/{series_id}/assign",
+    summary="Assign a series (coordinator)",
+    fields=_assign_fields,
+    reply=lambda result: {"assigned_to": result},
+)
+def assign(
+    request: Request, session: DB, principal: Assigner, series_id: SeriesId, body: AssignIn
 ) -> Any:
     _scoped(session, principal, series_id)
     held = collab.assign(
         session,
         series_id=series_id,
-        username=username,
+        username=body.username,
         actor=principal.username,
         now=now_of(request),
-        force=force,
+        force=body.force,
     )
-    _audit(session, principal, "series.assign", series_id, to=username, force=force)
+    _audit(session, principal, "series.assign", series_id, to=body.username, force=body.force)
     return held
-
-
-@router.post("/api/series/{series_id}/claim", summary="Take a series yourself (409 if taken)")
-def claim_api(
-    request: Request, session: DB, principal: Worker, series_id: SeriesId
-) -> dict[str, Any]:
-    return {"assigned_to": _claim(request, session, principal, series_id)}
-
-
-@router.post("/api/series/{series_id}/release", summary="Give a series back")
-def release_api(
-    request: Request, session: DB, principal: Worker, series_id: SeriesId
-) -> dict[str, Any]:
-    _release(request, session, principal, series_id)
-    return {"assigned_to": None}
-
-
-@router.post("/api/series/{series_id}/assign", summary="Assign a series (coordinator)")
-def assign_api(
-    request: Request, session: DB, principal: Assigner, series_id: SeriesId, body: AssignIn
-) -> dict[str, Any]:
-    held = _assign(request, session, principal, series_id, body.username, body.force)
-    return {"assigned_to": held}
-
-
-@router.post("/series/{series_id}/claim", include_in_schema=False)
-def claim_form(request: Request, session: DB, principal: Worker, series_id: SeriesId) -> Response:
-    _claim(request, session, principal, series_id)
-    return _back(series_id)
-
-
-@router.post("/series/{series_id}/release", include_in_schema=False)
-def release_form(request: Request, session: DB, principal: Worker, series_id: SeriesId) -> Response:
-    _release(request, session, principal, series_id)
-    return _back(series_id)
-
-
-@router.post("/series/{series_id}/assign", include_in_schema=False)
-def assign_form(
-    request: Request,
-    session: DB,
-    principal: Assigner,
-    series_id: SeriesId,
-    username: Annotated[str, Form(max_length=64)],
-    force: Annotated[bool, Form()] = False,
-) -> Response:
-    _assign(request, session, principal, series_id, username, force)
-    return _back(series_id)
 
 
 # -- notes -------------------------------------------------------------------------------------
 
 
-def _add_note(
-    request: Request, session: Session, principal: Principal, series_id: int, body: str
+def _note_fields(body: Annotated[str, Form(max_length=collab.MAX_NOTE)]) -> NoteIn:
+    return NoteIn(body=body)
+
+
+@twin_back("/api/series/{series_id}/notes", summary="Add a note", fields=_note_fields)
+def add_note(
+    request: Request, session: DB, principal: Worker, series_id: SeriesId, body: NoteIn
 ) -> dict[str, Any]:
     _scoped(session, principal, series_id)
     note = collab.add_note(
@@ -339,20 +320,26 @@ def _add_note(
         series_id=series_id,
         user_id=principal.user_id,
         actor=principal.username,
-        body=body,
+        body=body.body,
         now=now_of(request),
     )
     _audit(session, principal, "series.note.add", series_id, note=note["id"])
     return note
 
 
-def _edit_note(
+@twin_back(
+    "/api/series/{series_id}/notes/{note_id}",
+    method="PUT",
+    summary="Edit your note (kept as a revision)",
+    fields=_note_fields,
+)
+def edit_note(
     request: Request,
-    session: Session,
-    principal: Principal,
-    series_id: int,
-    note_id: int,
-    body: str,
+    session: DB,
+    principal: Worker,
+    series_id: SeriesId,
+    note_id: NoteId,
+    body: NoteIn,
 ) -> dict[str, Any]:
     _scoped(session, principal, series_id)
     note = collab.edit_note(
@@ -361,7 +348,7 @@ def _edit_note(
         note_id=note_id,
         user_id=principal.user_id,
         actor=principal.username,
-        body=body,
+        body=body.body,
         now=now_of(request),
         anyone=allowed(principal, "series.assign"),
     )
@@ -369,8 +356,15 @@ def _edit_note(
     return note
 
 
-def _delete_note(
-    request: Request, session: Session, principal: Principal, series_id: int, note_id: int
+@twin_back(
+    "/api/series/{series_id}/notes/{note_id}",
+    method="DELETE",
+    form="/series/{series_id}/notes/{note_id}/delete",
+    summary="Delete your note (history kept)",
+    reply=lambda: {"ok": True},
+)
+def delete_note(
+    request: Request, session: DB, principal: Worker, series_id: SeriesId, note_id: NoteId
 ) -> None:
     _scoped(session, principal, series_id)
     collab.delete_note(
@@ -385,35 +379,6 @@ def _delete_note(
     _audit(session, principal, "series.note.delete", series_id, note=note_id)
 
 
-@router.post("/api/series/{series_id}/notes", summary="Add a note")
-def add_note_api(
-    request: Request, session: DB, principal: Worker, series_id: SeriesId, body: NoteIn
-) -> dict[str, Any]:
-    return _add_note(request, session, principal, series_id, body.body)
-
-
-@router.put(
-    "/api/series/{series_id}/notes/{note_id}", summary="Edit your note (kept as a revision)"
-)
-def edit_note_api(
-    request: Request,
-    session: DB,
-    principal: Worker,
-    series_id: SeriesId,
-    note_id: NoteId,
-    body: NoteIn,
-) -> dict[str, Any]:
-    return _edit_note(request, session, principal, series_id, note_id, body.body)
-
-
-@router.delete("/api/series/{series_id}/notes/{note_id}", summary="Delete your note (history kept)")
-def delete_note_api(
-    request: Request, session: DB, principal: Worker, series_id: SeriesId, note_id: NoteId
-) -> dict[str, Any]:
-    _delete_note(request, session, principal, series_id, note_id)
-    return {"ok": True}
-
-
 @router.get("/api/series/{series_id}/notes/{note_id}/history", summary="Every revision of a note")
 def note_history_api(
     session: DB, principal: Viewer, series_id: SeriesId, note_id: NoteId
@@ -422,39 +387,6 @@ def note_history_api(
     history = collab.note_history(session, series_id=series_id, note_id=note_id)
     _audit(session, principal, "series.view", series_id, via="note_history", note=note_id)
     return history
-
-
-@router.post("/series/{series_id}/notes", include_in_schema=False)
-def add_note_form(
-    request: Request,
-    session: DB,
-    principal: Worker,
-    series_id: SeriesId,
-    body: Annotated[str, Form(max_length=collab.MAX_NOTE)],
-) -> Response:
-    _add_note(request, session, principal, series_id, body)
-    return _back(series_id)
-
-
-@router.post("/series/{series_id}/notes/{note_id}", include_in_schema=False)
-def edit_note_form(
-    request: Request,
-    session: DB,
-    principal: Worker,
-    series_id: SeriesId,
-    note_id: NoteId,
-    body: Annotated[str, Form(max_length=collab.MAX_NOTE)],
-) -> Response:
-    _edit_note(request, session, principal, series_id, note_id, body)
-    return _back(series_id)
-
-
-@router.post("/series/{series_id}/notes/{note_id}/delete", include_in_schema=False)
-def delete_note_form(
-    request: Request, session: DB, principal: Worker, series_id: SeriesId, note_id: NoteId
-) -> Response:
-    _delete_note(request, session, principal, series_id, note_id)
-    return _back(series_id)
 
 
 # -- tags and priority -------------------------------------------------------------------------
@@ -472,28 +404,27 @@ def _tag(
     return tags
 
 
-def _priority(
-    request: Request, session: Session, principal: Principal, series_id: int, priority: int
-) -> int:
-    _scoped(session, principal, series_id)
-    value = collab.set_priority(
-        session,
-        series_id=series_id,
-        priority=priority,
-        actor=principal.username,
-        now=now_of(request),
-    )
-    _audit(session, principal, "series.priority", series_id, priority=priority)
-    return value
+def _tag_fields(tag: TagField) -> TagIn:
+    return TagIn(tag=tag)
 
 
-@router.post("/api/series/{series_id}/tags", summary="Tag a series")
-def add_tag_api(
+def _priority_fields(priority: Annotated[int, Form()]) -> PriorityIn:
+    return PriorityIn(priority=priority)
+
+
+@twin_back(
+    "/api/series/{series_id}/tags",
+    summary="Tag a series",
+    fields=_tag_fields,
+    reply=lambda result: {"tags": result},
+)
+def add_tag(
     request: Request, session: DB, principal: Worker, series_id: SeriesId, body: TagIn
-) -> dict[str, Any]:
-    return {"tags": _tag(request, session, principal, series_id, body.tag, add=True)}
+) -> list[str]:
+    return _tag(request, session, principal, series_id, body.tag, add=True)
 
 
+# Removing has no JSON body to share: the tag is in the API's path and in the form's fields.
 @router.delete("/api/series/{series_id}/tags/{tag}", summary="Remove a tag")
 def remove_tag_api(
     request: Request,
@@ -505,45 +436,34 @@ def remove_tag_api(
     return {"tags": _tag(request, session, principal, series_id, tag, add=False)}
 
 
-@router.post("/api/series/{series_id}/priority", summary="Set the triage priority (0–3)")
-def priority_api(
-    request: Request, session: DB, principal: Worker, series_id: SeriesId, body: PriorityIn
-) -> dict[str, Any]:
-    value = _priority(request, session, principal, series_id, body.priority)
-    return {"priority": value, "label": PRIORITIES[value]}
-
-
-@router.post("/series/{series_id}/tags", include_in_schema=False)
-def add_tag_form(
-    request: Request,
-    session: DB,
-    principal: Worker,
-    series_id: SeriesId,
-    tag: Annotated[str, Form(max_length=64)],
-) -> Response:
-    _tag(request, session, principal, series_id, tag, add=True)
-    return _back(series_id)
-
-
 @router.post("/series/{series_id}/tags/remove", include_in_schema=False)
 def remove_tag_form(
     request: Request,
     session: DB,
     principal: Worker,
     series_id: SeriesId,
-    tag: Annotated[str, Form(max_length=64)],
+    tag: TagField,
 ) -> Response:
     _tag(request, session, principal, series_id, tag, add=False)
     return _back(series_id)
 
 
-@router.post("/series/{series_id}/priority", include_in_schema=False)
-def priority_form(
-    request: Request,
-    session: DB,
-    principal: Worker,
-    series_id: SeriesId,
-    priority: Annotated[int, Form()],
-) -> Response:
-    _priority(request, session, principal, series_id, priority)
-    return _back(series_id)
+@twin_back(
+    "/api/series/{series_id}/priority",
+    summary="Set the triage priority (0–3)",
+    fields=_priority_fields,
+    reply=lambda result: {"priority": result, "label": PRIORITIES[result]},
+)
+def priority(
+    request: Request, session: DB, principal: Worker, series_id: SeriesId, body: PriorityIn
+) -> int:
+    _scoped(session, principal, series_id)
+    value = collab.set_priority(
+        session,
+        series_id=series_id,
+        priority=body.priority,
+        actor=principal.username,
+        now=now_of(request),
+    )
+    _audit(session, principal, "series.priority", series_id, priority=body.priority)
+    return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -13,6 +14,7 @@ from lodestar.review import media as wellness
 from lodestar.review.auth import Principal
 from lodestar.web.deps import DB, now_of, permitted
 from lodestar.web.pages import render
+from lodestar.web.routes._twin import twin
 
 router = APIRouter()
 Self = Annotated[Principal, Depends(permitted("wellness.self"))]
@@ -53,8 +55,25 @@ def team_api(request: Request, session: DB, principal: Team) -> dict[str, Any]:
     return wellness.team_wellness(session, now=now_of(request))
 
 
-@router.post("/api/wellness/preferences", summary="Your blur strength and colour")
-def preferences_api(session: DB, principal: Self, body: PreferenceIn) -> dict[str, Any]:
+def _to_wellness() -> Response:
+    return RedirectResponse("/wellness", status_code=303)
+
+
+twin_to_wellness = partial(twin, router, then=_to_wellness)
+
+
+def _preference_fields(
+    blur: Annotated[int, Form()], colour: Annotated[bool, Form()] = False
+) -> PreferenceIn:
+    return PreferenceIn(blur=blur, colour=colour)
+
+
+@twin_to_wellness(
+    "/api/wellness/preferences",
+    summary="Your blur strength and colour",
+    fields=_preference_fields,
+)
+def preferences(session: DB, principal: Self, body: PreferenceIn) -> dict[str, Any]:
     return wellness.set_preference(
         session,
         user_id=principal.user_id,
@@ -64,49 +83,34 @@ def preferences_api(session: DB, principal: Self, body: PreferenceIn) -> dict[st
     )
 
 
-@router.post("/api/wellness/limits", summary="Operation wellness limits (coordinator)")
-def limits_api(session: DB, principal: Limits, body: LimitsIn) -> dict[str, Any]:
-    return wellness.set_limits(
-        session,
-        changes=body.model_dump(exclude_none=True),
-        actor=principal.username,
-        user_id=principal.user_id,
-    )
-
-
-@router.post("/wellness/preferences", include_in_schema=False)
-def preferences_form(
-    session: DB,
-    principal: Self,
-    blur: Annotated[int, Form()],
-    colour: Annotated[bool, Form()] = False,
-) -> Response:
-    wellness.set_preference(
-        session, user_id=principal.user_id, blur=blur, colour=colour, actor=principal.username
-    )
-    return RedirectResponse("/wellness", status_code=303)
-
-
-@router.post("/wellness/limits", include_in_schema=False)
-def limits_form(
-    session: DB,
-    principal: Limits,
+def _limits_fields(
     blur_min: Annotated[int, Form()],
     blur_max: Annotated[int, Form()],
     blur_default: Annotated[int, Form()],
     reveal_s: Annotated[int, Form()],
     break_after_s: Annotated[int, Form()],
     colour_allowed: Annotated[bool, Form()] = False,
-) -> Response:
-    changes = {
-        "blur_min": blur_min,
-        "blur_max": blur_max,
-        "blur_default": blur_default,
-        "reveal_s": reveal_s,
-        "break_after_s": break_after_s,
-        "colour_allowed": colour_allowed,
-    }
-    wellness.set_limits(
-        session, changes=changes, actor=principal.username, user_id=principal.user_id
+) -> LimitsIn:
+    """The form sets every limit but the break window (the API may change any one alone)."""
+    return LimitsIn(
+        blur_min=blur_min,
+        blur_max=blur_max,
+        blur_default=blur_default,
+        reveal_s=reveal_s,
+        break_after_s=break_after_s,
+        colour_allowed=colour_allowed,
     )
-    return RedirectResponse("/wellness", status_code=303)
+
+
+@twin_to_wellness(
+    "/api/wellness/limits",
+    summary="Operation wellness limits (coordinator)",
+    fields=_limits_fields,
+)
+def limits(session: DB, principal: Limits, body: LimitsIn) -> dict[str, Any]:
+    return wellness.set_limits(
+        session,
+        changes=body.model_dump(exclude_none=True),
+        actor=principal.username,
+        user_id=principal.user_id,
+    )
