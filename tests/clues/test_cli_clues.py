@@ -80,3 +80,22 @@ def test_errors(capsys: pytest.CaptureFixture[str],
     assert code == ExitCode.USER_ERROR and json.loads(err)["error"]["code"] == "user_error"
     code, _, err = run(capsys, *w, "clues", "list", "--media", "xyz", "--json")
     assert code == ExitCode.USER_ERROR and "SHA-256" in json.loads(err)["error"]["message"]
+
+
+def test_answers_say_when_the_deep_pass_is_not_done(
+    capsys: pytest.CaptureFixture[str], cli: tuple[list[str], dict[str, int]], ws: Workspace
+) -> None:
+    # The clue rows were written directly: no extractor has run over these media, so the
+    # deep pass is pending and the answers must say that they rest on partial clues.
+    from lodestar.stages import pipeline_stages
+
+    pending = pipeline_stages.get("deep").pending(ws)
+    assert not pending.current
+    w, ids = cli
+    code, ranked, err = run(capsys, *w, "jurisdiction", "--series", str(ids["porto"]), "--json")
+    assert code == 0 and ranked[0]["country_code"] == "PT"  # stdout: the answer alone
+    note = json.loads(err.strip().splitlines()[-1])["note"]
+    assert note["stage"] == "deep" and note["pending"] == pending.count
+    assert "lodestar analyze" in note["message"]
+    code, _, err = run(capsys, *w, "search", "text", "farmacia")
+    assert code == 0 and "note:" in err and "not searched" in err

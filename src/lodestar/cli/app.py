@@ -66,6 +66,10 @@ from lodestar.cli import analyze as analyze_cli  # noqa: E402
 
 app.command("analyze")(analyze_cli.analyze_command)
 app.command("stages")(analyze_cli.stages_command)
+# [pipeline]
+from lodestar.cli import run as run_cli  # noqa: E402
+
+app.command("run")(run_cli.run_command)
 # [leads]
 from lodestar.cli import leads as leads_cli  # noqa: E402
 

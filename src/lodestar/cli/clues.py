@@ -11,16 +11,20 @@ country, score, support, evidence: [{kind, clue_id, media, weight, why}]}.
 
 from __future__ import annotations
 
+import json
+import sys
 from collections import Counter
 from typing import Annotated, Any
 
 import typer
 
-from lodestar.cli.common import JsonFlag, console, session_scope
+from lodestar.cli.common import JsonFlag, console, session_scope, workspace
 from lodestar.cli.output import Column, emit, emit_table
 from lodestar.clues import jurisdiction as juris
 from lodestar.clues import queries
 from lodestar.errors import UserError
+from lodestar.stages import pipeline_stages
+from lodestar.workspace import Workspace
 
 clues_app = typer.Typer(help="Clues found in media: text, places, cameras, times.",
                         no_args_is_help=True)
@@ -96,10 +100,12 @@ def search_text(
     as_json: JsonFlag = False,
 ) -> None:
     """Find media whose recognised text holds every word of QUERY."""
-    with session_scope() as session:
-        hits = queries.search_text(session, query=query, limit=limit,
-                                   kinds=kind or queries.SEARCH_KINDS)
-    emit_table(hits, as_json=as_json, columns=HIT_COLUMNS)
+    with workspace() as ws:
+        with ws.store.session() as session:
+            hits = queries.search_text(session, query=query, limit=limit,
+                                       kinds=kind or queries.SEARCH_KINDS)
+        emit_table(hits, as_json=as_json, columns=HIT_COLUMNS)
+        _note_if_pending(ws, "deep", "media not yet read are not searched", as_json)
 
 
 def places_command(as_json: JsonFlag = False) -> None:
@@ -138,10 +144,28 @@ def jurisdiction_command(
     if limit < 0:
         raise UserError(f"--limit must be 0 or more, not {limit}")
     keep = limit or None
-    with session_scope() as session:
-        if media is not None:
-            rows = juris.media_jurisdiction(session, sha256=media, limit=keep)
-        else:
-            assert series is not None
-            rows = juris.series_jurisdiction(session, series_id=series, limit=keep)
-    emit(rows, as_json=as_json, text=_print_candidates)
+    with workspace() as ws:
+        with ws.store.session() as session:
+            if media is not None:
+                rows = juris.media_jurisdiction(session, sha256=media, limit=keep)
+            else:
+                assert series is not None
+                rows = juris.series_jurisdiction(session, series_id=series, limit=keep)
+        emit(rows, as_json=as_json, text=_print_candidates)
+        _note_if_pending(ws, "deep", "these countries rest on the clues found so far", as_json)
+
+
+def _note_if_pending(ws: Workspace, stage: str, consequence: str, as_json: bool) -> None:
+    """Say so, after the answer, when it rests on a stage not yet done: a line on stderr
+    (under --json, one JSON object ``{"note": …}``, so stdout stays the answer alone)."""
+    owner = pipeline_stages.get(stage)
+    pending = owner.pending(ws)
+    if pending.current:
+        return
+    message = f"{pending.reason}; {consequence} (run `{owner.command}` or `lodestar run`)"
+    if as_json:
+        note = {"code": "stage_not_current", "stage": stage, "pending": pending.count,
+                "message": message}  # fmt: skip
+        sys.stderr.write(json.dumps({"note": note}, ensure_ascii=False) + "\n")
+    else:
+        console.print(f"[yellow]note:[/] {message}", highlight=False)

@@ -6,13 +6,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from lodestar.analyze.signals.base import SignalError
 from lodestar.cli.common import JsonFlag, console, session_scope, workspace
 from lodestar.cli.output import Column, emit, emit_fields, emit_message, emit_table, yes
+from lodestar.cli.run import ensure_stages, stage_bars
 from lodestar.errors import DataError, UserError
 from lodestar.match.formats import format_choices
 from lodestar.match.hashsets import (
@@ -24,12 +22,9 @@ from lodestar.match.hashsets import (
     list_hashsets,
     parse_category_map,
 )
-from lodestar.match.local import compute_local_features, match_local
-from lodestar.match.matching import count_matches, match_exact, match_summary
-from lodestar.match.perceptual import match_perceptual, similar_to
-from lodestar.match.video import compute_video_signatures, match_video_neardups
-from lodestar.store import Media
-from lodestar.workspace import Workspace, current_actor
+from lodestar.match.perceptual import similar_to
+from lodestar.stages import StageContext, run_stages
+from lodestar.workspace import current_actor
 
 app = typer.Typer(
     help="Known-content hash sets (Project VIC, NSRL, ICSE, plain).", no_args_is_help=True
@@ -131,54 +126,68 @@ def export(
     )
 
 
+# What `match` prints first, in this order; the match summary follows.
+MATCH_STAGES = ["features", "vpdq", "match"]
+MATCH_FIGURES = (
+    "new_matches",
+    "pdq_indexed",
+    "images_featured",
+    "local_near_duplicate_pairs",
+    "videos_signed",
+    "video_near_duplicate_pairs",
+)
+# A similar search compares with every media's local features and video signature.
+SIMILAR_STAGES = ["features", "vpdq"]
+
+
 def match_command(
     radius: Annotated[int, typer.Option(help="PDQ Hamming distance for near-duplicates.")] = 31,
     as_json: JsonFlag = False,
 ) -> None:
-    """Match every media against the imported sets (exact and PDQ) and against each other."""
-    with workspace() as ws, ws.store.session() as session:
-        before = count_matches(session)
-        match_exact(session)
-        indexed = match_perceptual(session, ws.derived, radius)
-        signed = compute_video_signatures(session, settings=ws.settings, spool_dir=ws.spool)
-        video_pairs = match_video_neardups(session)
-        featured = _local_features(session, ws, quiet=as_json)
-        local_pairs = match_local(session, derived=ws.derived)
-        out = {
-            "new_matches": count_matches(session) - before,
-            "pdq_indexed": indexed,
-            "images_featured": featured,
-            "local_near_duplicate_pairs": local_pairs,
-            "videos_signed": signed,
-            "video_near_duplicate_pairs": video_pairs,
-        }
-        out |= match_summary(session)
-    emit_fields(out, as_json=as_json)
+    """Match every media against the imported sets (exact and PDQ) and against each other.
 
-
-def _local_features(session: Session, ws: Workspace, *, quiet: bool) -> int:
-    todo = session.scalar(select(func.count()).select_from(Media).where(Media.kind == "image"))
-    with Progress(disable=quiet, transient=True, console=console) as bar:
-        task = bar.add_task("local features", total=todo or 0)
-        return compute_local_features(
-            session,
-            derived=ws.derived,
-            settings=ws.settings,
-            spool_dir=ws.spool,
-            progress=lambda n: bar.advance(task, n),
+    Local features and vPDQ signatures missing for any media are computed first.
+    """
+    with workspace() as ws:
+        ctx = StageContext(
+            workspace=ws, actor=current_actor(), quiet=as_json, options={"radius": radius}
         )
+        with stage_bars(quiet=as_json, transient=True) as progress_for:
+            reports = run_stages(
+                ctx, MATCH_STAGES, progress_for=progress_for, force=True, with_needs=False
+            )
+    results: dict[str, Any] = {}
+    for report in reports:
+        results |= report.result
+    out = {key: results.pop(key) for key in MATCH_FIGURES} | results
+    emit_fields(out, as_json=as_json)
 
 
 def similar_command(
     path: Annotated[Path, typer.Argument(help="An image or video from outside the workspace.")],
     radius: Annotated[int, typer.Option(help="PDQ Hamming distance.")] = 31,
+    compute: Annotated[
+        bool,
+        typer.Option(
+            "--compute/--no-compute",
+            help="Compute missing local features and vPDQ first (default), or refuse.",
+        ),
+    ] = True,
     as_json: JsonFlag = False,
 ) -> None:
-    """Find workspace media and set entries equal or near to an outside image or video."""
+    """Find workspace media and set entries equal or near to an outside image or video.
+
+    The answer rests on every media's local features and vPDQ signature: those missing are
+    computed first (or, with --no-compute, the command refuses and names what to run).
+    """
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    with workspace() as ws:
+        ensure_stages(
+            ws, SIMILAR_STAGES, compute=compute, purpose="a similar search", quiet=as_json
+        )
     with workspace() as ws, ws.store.session() as session:
         try:
             out = similar_to(session, ws.derived, data, radius=radius)

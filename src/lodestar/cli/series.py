@@ -7,11 +7,16 @@ from typing import Annotated, Any
 
 import typer
 
-from lodestar.cli.common import JsonFlag, console, session_scope
+from lodestar.cli.common import JsonFlag, console, session_scope, workspace
 from lodestar.cli.output import Column, Row, emit, emit_fields, emit_table, yes
+from lodestar.cli.run import ensure_stages
 from lodestar.series import service
 from lodestar.series.cameras import list_cameras
+from lodestar.stages import StageContext, run_stages
 from lodestar.workspace import current_actor
+
+# What a series build's links rest on.
+BUILD_NEEDS = ["features", "vpdq", "match"]
 
 app = typer.Typer(
     help="Series: media linked into the sets analysts investigate.", no_args_is_help=True
@@ -77,13 +82,34 @@ def build(
     builder: Annotated[
         list[str] | None, typer.Option("--builder", help="Run only these link builders.")
     ] = None,
+    compute: Annotated[
+        bool,
+        typer.Option(
+            "--compute/--no-compute",
+            help="Bring features, vPDQ and matching up to date first (default), or refuse.",
+        ),
+    ] = True,
     as_json: JsonFlag = False,
 ) -> None:
-    """Build links between media and cluster them into series (analyst edits are kept)."""
-    with session_scope() as session:
-        out = service.build_series(
-            session, actor=current_actor(), incremental=incremental, builder_names=builder
-        )
+    """Build links between media and cluster them into series (analyst edits are kept).
+
+    Links rest on local features, video signatures and matches: those not up to date are
+    brought up to date first (or, with --no-compute, the command refuses and says so).
+    """
+    with workspace() as ws:
+        ensure_stages(ws, BUILD_NEEDS, compute=compute, purpose="a series build", quiet=as_json)
+        if builder:  # some builders only: not a complete build, so the stage stays pending
+            with ws.store.session() as session:
+                out = service.build_series(
+                    session, actor=current_actor(), incremental=incremental, builder_names=builder
+                )
+        else:
+            ctx = StageContext(
+                workspace=ws, actor=current_actor(), quiet=as_json,
+                options={"incremental": incremental},
+            )  # fmt: skip
+            (report,) = run_stages(ctx, ["series"], force=True, with_needs=False)
+            out = report.result
     emit_fields(out, as_json=as_json)
 
 
