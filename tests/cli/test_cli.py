@@ -205,7 +205,8 @@ def test_run_brings_every_stage_up_to_date_and_queries_say_what_they_rest_on(
     assert run(capsys, "demo", "corpus", str(op), "--seed", "3", "--scale", "tiny")[0] == 0
     ws = ["--workspace", str(env)]
     for col in sorted(p for p in (op / "collections").iterdir() if p.is_dir()):
-        added = run(capsys, *ws, "source", "add", str(col), "--agency", "NL-POL", "--label", col.name)
+        label = ["--label", col.name]
+        added = run(capsys, *ws, "source", "add", str(col), "--agency", "NL-POL", *label)
         assert added[0] == 0, added
     code, plan, _ = run(capsys, *ws, "run", "--plan", "--json")
     assert code == 0 and [p["stage"] for p in plan][:4] == ["ingest", "features", "vpdq", "match"]
