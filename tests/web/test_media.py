@@ -121,3 +121,22 @@ def test_a_thumbnail_path_outside_derived_is_never_served(op: Operation) -> None
         session.get_one(Media, sha).thumb = "../lodestar.db"
     response = op.client("ana-a").get(f"/api/media/{sha}/thumb")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_find_similar_says_when_matching_is_behind_the_evidence(op: Operation) -> None:
+    from lodestar.stages import store_inputs, write_mark
+    from lodestar.web.routes.media import STALE_HEADER
+
+    sha = op.media[AGENCY_A]
+    client = op.client("ana-a")
+    # The operation's media were written without matching or a series build having run.
+    api = client.get(f"/api/media/{sha}/similar")
+    assert api.status_code == 200 and api.headers[STALE_HEADER] == "match, series"
+    page = client.get(f"/media/{sha}/similar")
+    assert "Incomplete: match and series have not run" in page.text
+    with op.ws.store.session() as session:
+        for stage in ("match", "series"):
+            write_mark(session, stage, inputs=store_inputs(session), actor="test")
+    api = client.get(f"/api/media/{sha}/similar")
+    assert api.status_code == 200 and STALE_HEADER not in api.headers
+    assert "Incomplete" not in client.get(f"/media/{sha}/similar").text

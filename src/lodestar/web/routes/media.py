@@ -18,9 +18,12 @@ from lodestar.access import agency_scope, allowed
 from lodestar.audit import append_event
 from lodestar.blur import blurred_jpeg, thumb_file
 from lodestar.errors import Forbidden
+from lodestar.match.stage import MATCH_INPUTS
 from lodestar.review import clues_view, operation, series_read
 from lodestar.review import media as wellness_media
 from lodestar.review.auth import Principal
+from lodestar.series.stage import SERIES_INPUTS
+from lodestar.stages import mark_pending, store_inputs
 from lodestar.store import Media
 from lodestar.store.people_models import User as UserRow
 from lodestar.web.deps import DB, now_of, permitted, workspace_of
@@ -89,6 +92,9 @@ def media_api(session: DB, principal: Viewer, sha256: Sha) -> dict[str, Any]:
     return detail
 
 
+STALE_HEADER = "X-Lodestar-Stale-Stages"
+
+
 def _similar(session: Session, principal: Principal, sha256: str, via: str) -> list[Any]:
     rows = operation.similar_media(session, sha256=sha256, scope=agency_scope(principal))
     append_event(
@@ -102,15 +108,41 @@ def _similar(session: Session, principal: Principal, sha256: str, via: str) -> l
     return rows
 
 
+def stale_stages(session: Session) -> list[str]:
+    """The operation-wide stages "find similar" rests on that are behind the evidence (new
+    media or hash sets since their last run): the answer is then incomplete, and says so.
+    A few counts, cheap enough for every request."""
+    inputs = store_inputs(session)
+    rests_on = (("match", MATCH_INPUTS), ("series", SERIES_INPUTS))
+    return [
+        name
+        for name, keys in rests_on
+        if not mark_pending(session, name, inputs, keys=keys).current
+    ]
+
+
 @router.get("/media/{sha256}/similar", include_in_schema=False)
 def similar_page(request: Request, session: DB, principal: Viewer, sha256: Sha) -> Response:
     rows = _similar(session, principal, sha256, "page")
-    return render(request, "similar.html", principal=principal, sha256=sha256, rows=rows)
+    return render(
+        request,
+        "similar.html",
+        principal=principal,
+        sha256=sha256,
+        rows=rows,
+        stale=stale_stages(session),
+    )
 
 
 @router.get("/api/media/{sha256}/similar", summary="Find similar: linked and near-duplicate media")
-def similar_api(session: DB, principal: Viewer, sha256: Sha) -> list[dict[str, Any]]:
-    return _similar(session, principal, sha256, "api")
+def similar_api(
+    session: DB, principal: Viewer, sha256: Sha, response: Response
+) -> list[dict[str, Any]]:
+    rows = _similar(session, principal, sha256, "api")
+    stale = stale_stages(session)
+    if stale:  # the list's shape stays; a header says the answer is incomplete
+        response.headers[STALE_HEADER] = ", ".join(stale)
+    return rows
 
 
 @router.get(
