@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The demo: a benign synthetic operation → ingest of every seized collection → figures.
+# The demo: a benign synthetic operation → every stage (lodestar run) → a lead → the workbench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OP=${1:-demo-op}; WS=${2:-demo-ws}; SCALE=${3:-small}
@@ -15,7 +15,6 @@ for dir in "$OP"/collections/*/; do
   fi
   i=$((i + 1))
 done
-$L --workspace "$WS" ingest
 # Known content: a Project VIC set of earlier-worked series and a "known files" list.
 for spec in "known-series.vics.json:vics:--not-known" "known-files.txt:plain:--known"; do
   IFS=: read -r file fmt known <<<"$spec"
@@ -24,14 +23,13 @@ for spec in "known-series.vics.json:vics:--not-known" "known-files.txt:plain:--k
       --category-map "2=demo-category-2"
   fi
 done
-$L --workspace "$WS" match
-# Series: link builders → clusters with reasons.
-$L --workspace "$WS" series build
+# Every stage, in dependency order, resumably: ingest (fast pass) → local features, vPDQ →
+# matching against the sets and among media → series with reasons → clues (metadata,
+# places, keyframes, text and language). `lodestar run --plan` shows what is pending.
+$L --workspace "$WS" run
 $L --workspace "$WS" series list | head -30
 $L --workspace "$WS" series why 1 | head -20
 $L --workspace "$WS" cameras list
-# Clues: metadata (exiftool), places, video keyframes, text and language (Tesseract).
-$L --workspace "$WS" analyze
 $L --workspace "$WS" jurisdiction --series 1 | head -12
 # A lead: an analyst drafts it for series 1 towards the top country candidate, the coordinator
 # reviews it (a second person), packages it (signed ZIP) and anyone can verify it.
