@@ -263,3 +263,29 @@ def mark_pending(
         return Pending(0)
     new_media = max(int(inputs["media"]) - int(mark.get("media", 0)), 0)
     return Pending(max(new_media, 1), "changed since the last run: " + ", ".join(changed))
+
+
+class MarkedStage:
+    """An operation-wide stage: pending while ``inputs`` changed since its last complete run.
+
+    A subclass names its ``inputs`` (keys of :func:`store_inputs`) and does its work in
+    ``work``, in one session; the mark is written in the same transaction, so a run that
+    fails leaves the stage pending.
+    """
+
+    name: ClassVar[str]
+    inputs: ClassVar[tuple[str, ...]]
+
+    def pending(self, ws: Workspace) -> Pending:
+        with ws.store.session() as session:
+            return mark_pending(session, self.name, store_inputs(session), keys=self.inputs)
+
+    def run(self, ctx: StageContext, progress: StageProgress) -> dict[str, Any]:
+        with ctx.workspace.store.session() as session:
+            out = self.work(session, ctx)
+            write_mark(session, self.name, inputs=store_inputs(session), actor=ctx.actor)
+        progress(1, 1)
+        return out
+
+    def work(self, session: Session, ctx: StageContext) -> dict[str, Any]:
+        raise NotImplementedError

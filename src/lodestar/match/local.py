@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,10 @@ from lodestar.evidence.sniff import open_readonly
 from lodestar.match.features import FeatureIndex, LocalFeatures, features_from_bytes
 from lodestar.store import Match, Media
 from lodestar.store.bulk import insert_ignore
-from lodestar.store.warnings import record_warning
+from lodestar.store.warnings import media_warning
 
 STAGE = "features"
+_warn = partial(media_warning, stage=STAGE)
 MAX_IMAGE_BYTES = 256 * 1024 * 1024
 
 
@@ -120,15 +122,3 @@ def _read(path: Path) -> bytes:
         return fh.read()
 
 
-def _warn(
-    session: Session, sha: str, source_id: int | None, spec: str, code: str, reason: str
-) -> None:
-    record_warning(
-        session,
-        sha256=sha,
-        source_id=source_id,
-        path_spec=spec,
-        stage=STAGE,
-        code=code,
-        reason=reason,
-    )

@@ -18,15 +18,7 @@ from lodestar.match.local import compute_local_features, match_local
 from lodestar.match.matching import count_matches, match_exact, match_summary
 from lodestar.match.perceptual import DEFAULT_RADIUS, match_perceptual
 from lodestar.match.video import compute_video_signatures, match_video_neardups
-from lodestar.stages import (
-    Pending,
-    StageContext,
-    StageProgress,
-    mark_pending,
-    pipeline_stages,
-    store_inputs,
-    write_mark,
-)
+from lodestar.stages import MarkedStage, Pending, StageContext, StageProgress, pipeline_stages
 from lodestar.store import Media, ProcessingWarning, Signal
 from lodestar.workspace import Workspace
 
@@ -126,25 +118,16 @@ def run_matching(
     }
 
 
-class MatchStage:
+class MatchStage(MarkedStage):
     name: ClassVar[str] = "match"
     needs: ClassVar[tuple[str, ...]] = ("ingest", "features", "vpdq")
     produces: ClassVar[str] = "hash-set matches (exact, PDQ) and near-duplicate media pairs"
     command: ClassVar[str] = "lodestar match"
+    inputs: ClassVar[tuple[str, ...]] = MATCH_INPUTS
 
-    def pending(self, ws: Workspace) -> Pending:
-        with ws.store.session() as session:
-            return mark_pending(session, self.name, store_inputs(session), keys=MATCH_INPUTS)
-
-    def run(self, ctx: StageContext, progress: StageProgress) -> dict[str, Any]:
-        ws = ctx.workspace
+    def work(self, session: Session, ctx: StageContext) -> dict[str, Any]:
         radius = int(ctx.options.get("radius", DEFAULT_RADIUS))
-        with ws.store.session() as session:
-            out = run_matching(session, ws, radius=radius)
-            out |= match_summary(session)
-            write_mark(session, self.name, inputs=store_inputs(session), actor=ctx.actor)
-        progress(1, 1)
-        return out
+        return run_matching(session, ctx.workspace, radius=radius) | match_summary(session)
 
 
 features_stage = pipeline_stages.register(FeaturesStage())

@@ -11,6 +11,7 @@ usable frames matched in the other (vPDQ's matcher).
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,9 @@ from lodestar.evidence.content import Unavailable, materialize
 from lodestar.evidence.sniff import open_readonly
 from lodestar.store import Match, Media, Signal
 from lodestar.store.bulk import insert_ignore
-from lodestar.store.warnings import record_warning
+from lodestar.store.warnings import media_warning
+
+_warn = partial(media_warning, stage="vpdq")
 
 MAX_VIDEO_BYTES = 512 * 1024 * 1024  # read into memory for PyAV
 VPDQ = "vpdq"  # the signal type this stage computes, stores and matches
@@ -94,18 +97,6 @@ def _signature(path: Path) -> list[VpdqFrame]:
     return _frames(data)
 
 
-def _warn(
-    session: Session, sha: str, source_id: int | None, spec: str, code: str, reason: str
-) -> None:
-    record_warning(
-        session,
-        sha256=sha,
-        source_id=source_id,
-        path_spec=spec,
-        stage="vpdq",
-        code=code,
-        reason=reason,
-    )
 
 
 def match_video_neardups(session: Session, *, percent: int = MATCH_PERCENT_DEFAULT) -> int:

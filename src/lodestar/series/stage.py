@@ -8,38 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from sqlalchemy.orm import Session
+
 from lodestar.series.build import build_series
-from lodestar.stages import (
-    Pending,
-    StageContext,
-    StageProgress,
-    mark_pending,
-    pipeline_stages,
-    store_inputs,
-    write_mark,
-)
-from lodestar.workspace import Workspace
+from lodestar.stages import MarkedStage, StageContext, pipeline_stages
 
 SERIES_INPUTS = ("media", "last_item", "matches")
 
 
-class SeriesStage:
+class SeriesStage(MarkedStage):
     name: ClassVar[str] = "series"
     needs: ClassVar[tuple[str, ...]] = ("match",)
     produces: ClassVar[str] = "media links with reasons and series (analyst edits kept)"
     command: ClassVar[str] = "lodestar series build"
+    inputs: ClassVar[tuple[str, ...]] = SERIES_INPUTS
 
-    def pending(self, ws: Workspace) -> Pending:
-        with ws.store.session() as session:
-            return mark_pending(session, self.name, store_inputs(session), keys=SERIES_INPUTS)
-
-    def run(self, ctx: StageContext, progress: StageProgress) -> dict[str, Any]:
+    def work(self, session: Session, ctx: StageContext) -> dict[str, Any]:
         incremental = bool(ctx.options.get("incremental", False))
-        with ctx.workspace.store.session() as session:
-            summary = build_series(session, actor=ctx.actor, incremental=incremental)
-            write_mark(session, self.name, inputs=store_inputs(session), actor=ctx.actor)
-        progress(1, 1)
-        return summary
+        return build_series(session, actor=ctx.actor, incremental=incremental)
 
 
 series_stage = pipeline_stages.register(SeriesStage())

@@ -35,3 +35,26 @@ def record_warning(
             }
         ],
     )
+
+
+def media_warning(
+    session: Session,
+    sha256: str,
+    source_id: int | None,
+    path_spec: str,
+    code: str,
+    reason: str,
+    *,
+    stage: str,
+) -> None:
+    """:func:`record_warning` with positional fields, for a stage to bind its name once
+    (``functools.partial(media_warning, stage="vpdq")``)."""
+    record_warning(
+        session,
+        sha256=sha256,
+        source_id=source_id,
+        path_spec=path_spec,
+        stage=stage,
+        code=code,
+        reason=reason,
+    )
