@@ -16,9 +16,10 @@ DB_NAME = "lodestar.db"
 
 
 @dataclass
-class Workspace:
+class WorkspaceFolders:
+    """Where a workspace keeps its files: what a worker or a link builder needs, no store."""
+
     root: Path
-    store: Store
     settings: Settings
 
     @property
@@ -28,6 +29,11 @@ class Workspace:
     @property
     def spool(self) -> Path:
         return spool_root(self.root)
+
+
+@dataclass
+class Workspace(WorkspaceFolders):
+    store: Store
 
     def close(self) -> None:
         self.store.dispose()

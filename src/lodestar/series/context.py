@@ -8,29 +8,18 @@ read derived artifacts (local features, PRNU fingerprints) find the workspace in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from lodestar.config import Settings, get_settings
-from lodestar.derived import derived_root, spool_root
+from lodestar.config import get_settings
+from lodestar.workspace import WorkspaceFolders
 
 INFO_KEY = "workspace_root"
 
 
-@dataclass(frozen=True)
-class BuildContext:
-    root: Path
-    settings: Settings
-
-    @property
-    def derived(self) -> Path:
-        return derived_root(self.root)
-
-    @property
-    def spool(self) -> Path:
-        return spool_root(self.root)
+# A builder needs the workspace's folders and settings, never its store (it has a session).
+BuildContext = WorkspaceFolders
 
 
 def build_context(session: Session) -> BuildContext | None:
