@@ -22,12 +22,16 @@ from lodestar.store.people_models import AuditEvent
 __all__ = [
     "ChainReport",
     "append_event",
+    "csv_cell",
     "event_as_dict",
     "export_lines",
     "list_events",
     "verify_chain",
 ]
 EXPORT_FORMATS = ("jsonl", "csv")
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection");
+# user names come from failed logins, so anyone can put one in the log.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _COLUMNS = ("id", "at", "actor", "user_id", "action", "target", "detail", "prev_hash", "hash")
 
 
@@ -84,7 +88,19 @@ def export_lines(session: Session, *, fmt: str = "jsonl") -> Iterator[str]:
             yield _csv_line([row[c] for c in _COLUMNS])
 
 
+def csv_cell(value: Any) -> Any:
+    """A cell as written: text that a spreadsheet would evaluate gets a leading ``'``.
+
+    Only text is touched (an id or user id is a number, never a formula); the JSON lines
+    export keeps the exact values for verification elsewhere."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv_line(values: Any) -> str:
     buf = io.StringIO()
-    csv.writer(buf).writerow(["" if v is None else v for v in values])
+    csv.writer(buf).writerow([csv_cell(v) for v in values])
     return buf.getvalue()
