@@ -1,11 +1,11 @@
-"""Issue 16: the audit export is safe to open in a spreadsheet, and audit/people reads are audited."""
+"""Issue 16: the audit CSV is safe in a spreadsheet; reading the log and the roster is audited."""
 
 from __future__ import annotations
 
 import csv
 import io
 
-from lodestar.review.audit import csv_cell
+from lodestar.review.audit import csv_cell, list_events
 
 from ..review.conftest import Operation
 
@@ -30,3 +30,30 @@ def test_csv_cell_rules() -> None:
     assert csv_cell("plain") == "plain"
     assert csv_cell(None) == ""
     assert csv_cell(-5) == -5  # numbers are numbers, not formulas
+
+
+def _actions(op: Operation) -> list[tuple[str, str, dict[str, object]]]:
+    with op.ws.store.session() as session:
+        return [(e["action"], e["actor"], e["detail"]) for e in list_events(session, limit=1000)]
+
+
+def test_reading_the_audit_log_and_the_roster_is_audited(op: Operation) -> None:
+    auditor, coord = op.client("auditor"), op.client("coord")
+    before = len(_actions(op))
+    assert auditor.get("/api/audit", params={"action": "login"}).status_code == 200
+    assert auditor.get("/audit", params={"actor": "coord", "verify": "1"}).status_code == 200
+    assert auditor.get("/api/audit/verify").status_code == 200
+    assert coord.get("/api/users").status_code == 200
+    assert coord.get("/api/agencies").status_code == 200
+    seen = _actions(op)[: len(_actions(op)) - before][::-1]  # oldest first
+    assert [(a, who) for a, who, _ in seen] == [
+        ("audit.view", "auditor"),
+        ("audit.view", "auditor"),
+        ("audit.verify", "auditor"),
+        ("audit.verify", "auditor"),
+        ("people.view", "coord"),
+        ("people.view", "coord"),
+    ]
+    assert seen[0][2]["action"] == "login" and seen[0][2]["via"] == "api"
+    assert seen[1][2]["actor"] == "coord" and seen[1][2]["via"] == "page"
+    assert [d["what"] for _, _, d in seen[4:]] == ["users", "agencies"]

@@ -21,6 +21,19 @@ Filter = Annotated[str | None, Query(max_length=64)]
 MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv"}
 
 
+def _audited_read(session: DB, principal: Principal, event: str, **detail: Any) -> None:
+    """Reading the log is itself recorded, like every other search: who looked for what.
+
+    Appended after the read, so a listing never shows its own event."""
+    append_event(
+        session,
+        actor=principal.username,
+        user_id=principal.user_id,
+        action=event,
+        detail={k: v for k, v in detail.items() if v is not None},
+    )
+
+
 @router.get("/audit", include_in_schema=False)
 def audit_page(
     request: Request,
@@ -35,6 +48,18 @@ def audit_page(
         session, action=action or None, actor=actor or None, before_id=before, limit=100
     )
     report = audit.verify_chain(session).as_dict() if verify else None
+    _audited_read(
+        session,
+        principal,
+        "audit.view",
+        via="page",
+        action=action or None,
+        actor=actor or None,
+        before_id=before,
+        results=len(events),
+    )
+    if report is not None:
+        _audited_read(session, principal, "audit.verify", via="page", ok=report["ok"])
     return render(
         request,
         "audit.html",
@@ -56,14 +81,28 @@ def audit_api(
     before_id: int | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
-    return audit.list_events(
+    events = audit.list_events(
         session, action=action, actor=actor, since=since, before_id=before_id, limit=limit
     )
+    _audited_read(
+        session,
+        principal,
+        "audit.view",
+        via="api",
+        action=action,
+        actor=actor,
+        since=since,
+        before_id=before_id,
+        results=len(events),
+    )
+    return events
 
 
 @router.get("/api/audit/verify", summary="Verify the hash chain; the first bad event and why")
 def verify_api(session: DB, principal: Auditor) -> dict[str, Any]:
-    return audit.verify_chain(session).as_dict()
+    report = audit.verify_chain(session).as_dict()
+    _audited_read(session, principal, "audit.verify", via="api", ok=report["ok"])
+    return report
 
 
 @router.get(
