@@ -67,17 +67,28 @@ class LocalPoolExecutor:
 
     name = "local"
 
-    def __init__(self, workers: int, in_flight_per_worker: int = 4, chunk: int = 8) -> None:
+    def __init__(
+        self,
+        workers: int,
+        in_flight_per_worker: int = 4,
+        chunk: int = 8,
+        *,
+        initializer: Callable[[], None] | None = None,
+    ) -> None:
+        """``initializer`` runs once in every worker process, including the fresh ones that
+        re-run tasks after a crash (the deep pass registers the closing of its tools there)."""
         self._workers = workers
         self._limit = workers * in_flight_per_worker
         self._chunk = chunk
+        self._initializer = initializer
         self._pool = self._new_pool(workers)
 
-    @staticmethod
-    def _new_pool(workers: int) -> ProcessPoolExecutor:
+    def _new_pool(self, workers: int) -> ProcessPoolExecutor:
         # forkserver: workers don't inherit the parent's open DB connections or threads.
         ctx = multiprocessing.get_context("forkserver")
-        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        return ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=self._initializer
+        )
 
     def map_unordered(
         self,

@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 
 from lodestar.analyze.executors import Executor, InlineExecutor, LocalPoolExecutor
 from lodestar.clues.base import ClueInput, WorkerResource
-from lodestar.clues.mediator import DeepTask, crashed, run_task, store_all, warn
+from lodestar.clues.mediator import (
+    DeepTask,
+    crashed,
+    run_task,
+    store_all,
+    warn,
+    worker_init,
+)
 from lodestar.clues.plan import extractors_for, stage_names
 from lodestar.clues.stage_runs import DeepPassSummary, finish_stage, stage_runs, start_stage
 from lodestar.clues.todo import Todo, todo
@@ -79,7 +86,7 @@ def run_deep_pass(
         pending = pending[:limit]
     workers = workers or ws.settings.workers
     executor: Executor = (
-        LocalPoolExecutor(workers, in_flight_per_worker=2, chunk=1)
+        LocalPoolExecutor(workers, in_flight_per_worker=2, chunk=1, initializer=worker_init)
         if workers > 1 and len(pending) > 1
         else InlineExecutor()
     )
@@ -95,13 +102,17 @@ def run_deep_pass(
                     progress(done + summary.unavailable, len(pending))
         status = "done"
     finally:
-        executor.close()
-        with ws.store.session() as session:
-            for stage, run_id in runs.items():
-                finish_stage(session, run_id, stage, summary, status)
-        for extractor in extractors:
-            if isinstance(extractor, WorkerResource):
-                extractor.close()  # the inline executor's extractors live in this process
+        try:
+            executor.close()  # pool workers close their own tools as they exit (worker_init)
+            with ws.store.session() as session:
+                for stage, run_id in runs.items():
+                    finish_stage(session, run_id, stage, summary, status)
+        finally:
+            # The inline executor's extractors live in this process; closed even when the
+            # pool's shutdown or the stage bookkeeping fails, so no exiftool outlives the pass.
+            for extractor in extractors:
+                if isinstance(extractor, WorkerResource):
+                    extractor.close()
     return summary
 
 

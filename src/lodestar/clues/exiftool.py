@@ -6,20 +6,29 @@ a crashed exiftool makes it spin on EOF; and it drains stdout before stderr, whi
 when a file produces a lot of stderr. We need all three handled, and the protocol is small:
 write the arguments one per line, end with ``-execute{N}``, read stdout up to ``{readyN}`` and
 stderr up to an ``-echo4`` marker, both at once, under a deadline.
+
+The process must not outlive its owner. :meth:`ExifToolProcess.close` asks it to leave, and
+the deep pass's workers call it as they exit; but a worker that crashes or is killed runs no
+code, and exiftool does not notice its stdin closing (in ``-stay_open`` mode it keeps polling
+the argument file after EOF). So on Linux it is started with ``PR_SET_PDEATHSIG``: the kernel
+kills it when the thread that started it dies, whatever the way.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
 import selectors
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +52,42 @@ COMMON_ARGS: tuple[str, ...] = (
 EMBEDDED_ARGS: tuple[str, ...] = ("-ee",)
 DEFAULT_TIMEOUT = 20.0
 _READ_BLOCK = 1 << 16
+
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _load_libc() -> ctypes.CDLL | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:  # pragma: no cover - a Linux without a loadable libc
+        return None
+
+
+# Looked up here, not in the child: after fork only async-signal-safe work should be done,
+# and prctl/getppid/_exit through an already resolved function are.
+_LIBC = _load_libc()
+
+
+def _die_with_this_thread() -> Callable[[], None] | None:
+    """A ``preexec_fn`` making the child get SIGKILL when the calling thread dies (Linux).
+
+    PDEATHSIG follows the *thread* that forked, so it is only set from the main thread (a
+    pool worker's tasks run there); a tool started from another thread — which may end long
+    before the process — relies on :meth:`ExifToolProcess.close` alone.
+    """
+    if _LIBC is None or threading.current_thread() is not threading.main_thread():
+        return None
+    libc, parent = _LIBC, os.getpid()
+
+    def preexec() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the setting took effect
+            os._exit(1)
+
+    return preexec
 
 
 class ExifToolMissing(RuntimeError):
@@ -118,7 +163,11 @@ class ExifToolProcess:
         exe = find_exiftool(self.executable)
         cmd = [exe, "-stay_open", "True", "-@", "-", "-common_args", *self.common_args]
         self._proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=_die_with_this_thread(),
         )
         if self._started:
             self.restarts += 1

@@ -13,6 +13,7 @@ warnings, and records each run so a re-run picks up exactly what is missing.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing.util
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from lodestar.clues.base import (
     ClueWarning,
     ExtractResult,
     Products,
+    WorkerResource,
     clue_extractors,
 )
 from lodestar.clues.stage_runs import DeepPassSummary
@@ -71,6 +73,28 @@ def run_task(task: DeepTask) -> tuple[DeepTask, list[Outcome]]:
         seconds = time.perf_counter() - started
         outcomes.append(Outcome(name, extractor.version, extractor.stage, result, seconds))
     return task, outcomes
+
+
+def worker_init() -> None:
+    """Pool initializer: close this worker's tools (exiftool, Tesseract) when it exits.
+
+    A pool worker leaves through ``multiprocessing``'s own exit path, which ends in
+    ``os._exit``: ``atexit`` handlers and ``__del__`` never run, so without this every worker
+    left its ``exiftool -stay_open`` process behind, re-parented to init. ``Finalize`` with an
+    exit priority is what that exit path does run — after the pool's stop sentinel (a normal
+    end, an error or Ctrl-C in the parent) and after a KeyboardInterrupt in the worker itself.
+    A worker killed outright runs nothing; exiftool then dies with it (see
+    :mod:`lodestar.clues.exiftool`).
+    """
+    multiprocessing.util.Finalize(None, close_worker_resources, exitpriority=100)
+
+
+def close_worker_resources() -> None:
+    """Release every extractor's per-process resource; one failing does not keep the rest."""
+    for extractor in clue_extractors:
+        if isinstance(extractor, WorkerResource):
+            with contextlib.suppress(Exception):
+                extractor.close()
 
 
 def extract_safely(
