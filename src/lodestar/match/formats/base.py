@@ -8,6 +8,13 @@ possibly after yielding the good ones before it, so a consumer imports transacti
 
 Category values are kept raw (as text): what a number means depends on who exported the set,
 so mapping categories is the store layer's job, per set.
+
+Every reader is bounded before it allocates, so a small hostile file cannot exhaust memory or
+the stack: a file above ``MAX_FILE_BYTES`` is refused before it is read, one record (a JSON
+Media object, a CSV row, a line, a database row) above ``MAX_RECORD_BYTES`` and JSON nested
+deeper than ``MAX_DEPTH`` are refused as they are read, each as a ``DataError`` naming the
+file (and the record). The limits are module attributes so a deployment or a test can change
+them.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Protocol
+from typing import IO, Any, ClassVar, Literal, Protocol
 
 from lodestar.errors import DataError
 from lodestar.registry import Registry
@@ -29,6 +36,13 @@ KIND_BY_LENGTH = {n: kind for kind, n in DIGEST_LENGTHS.items()}
 
 UTF8_BOM = b"\xef\xbb\xbf"
 SNIFF_BYTES = 64 * 1024
+
+# Limits every reader enforces (see the module docstring). A real Media object, CSV row or
+# digest line is well under a kilobyte and nests a few levels; NSRL releases are the largest
+# files (tens of GB), far below the file limit.
+MAX_FILE_BYTES = 1 << 40  # 1 TiB
+MAX_RECORD_BYTES = 1 << 20  # 1 MiB: one record, one line, one JSON token
+MAX_DEPTH = 64  # JSON nesting inside one record (and around the records)
 
 Shape = Literal["hashset", "case"]
 
@@ -195,6 +209,22 @@ class Source:
     def file_error(self, reason: str) -> DataError:
         return self.error(None, reason)
 
+    def check_size(self) -> None:
+        """Refuse a file above ``MAX_FILE_BYTES`` before anything of it is read."""
+        try:
+            size = self.path.stat().st_size
+        except OSError as exc:
+            raise self.file_error(f"cannot read: {exc.strerror or exc}") from None
+        if size > MAX_FILE_BYTES:
+            raise self.file_error(
+                f"the file has {size} bytes, more than the {MAX_FILE_BYTES}-byte limit"
+            )
+
+    def too_large(self, record_no: int | None, what: str, *, line: int | None = None) -> DataError:
+        return self.error(
+            record_no, f"{what} is larger than the {MAX_RECORD_BYTES}-byte limit", line=line
+        )
+
     def digest(
         self,
         record_no: int,
@@ -357,15 +387,29 @@ def csv_rows(src: Source, path: Path, delimiter: str) -> Iterator[tuple[int, int
 
     ``record_no`` 0 is the header; blank lines are skipped. ``unterminated_last`` is True for
     the last row of a file that does not end with a newline (a hint of truncation). Accepts a
-    UTF-8 byte-order mark and CRLF; undecodable bytes become U+FFFD.
+    UTF-8 byte-order mark and CRLF; undecodable bytes become U+FFFD. A line, or a row spread
+    over several lines by quoting, above ``MAX_RECORD_BYTES`` is refused as it is read.
     """
+    src.check_size()
     terminated = ends_with_newline(path)
     record_no = -1
+    # Characters fed to the csv reader since its last row: lines are read with a bound, so
+    # neither a line without a newline nor a quoted row over many lines grows unbounded.
+    pending_chars = [0]
+
+    def lines(fh: IO[str]) -> Iterator[str]:
+        while line := fh.readline(MAX_RECORD_BYTES + 1):
+            pending_chars[0] += len(line)
+            if len(line) > MAX_RECORD_BYTES or pending_chars[0] > MAX_RECORD_BYTES:
+                raise src.too_large(record_no + 1 if record_no >= 0 else None, "the row")
+            yield line
+
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
-        reader = csv.reader(fh, delimiter=delimiter, strict=True)
+        reader = csv.reader(lines(fh), delimiter=delimiter, strict=True)
         pending: tuple[int, int, list[str]] | None = None
         try:
             for row in reader:
+                pending_chars[0] = 0
                 if not row or (len(row) == 1 and not row[0].strip()):
                     continue
                 if pending is not None:

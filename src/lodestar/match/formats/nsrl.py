@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
+from lodestar.match.formats import base
 from lodestar.match.formats.base import (
     HashSetRecord,
     Source,
@@ -127,12 +128,17 @@ class NsrlFormat:
 
     def _read_v3(self, path: Path) -> Iterator[HashSetRecord]:
         src = Source(path)
+        src.check_size()
         self._check_sqlite_size(src, path)
         record_no = 0
         try:
             con = _connect_ro(path)
         except sqlite3.Error as exc:
             raise src.file_error(f"cannot open the SQLite database: {exc}") from None
+        # SQLite itself refuses ("string or blob too big") any value above the record limit,
+        # before it is copied out: a crafted database (or a FILE view computing a huge blob)
+        # cannot make one row allocate more than that.
+        con.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, base.MAX_RECORD_BYTES)
         try:
             try:
                 cols = _v3_columns(con)
@@ -144,10 +150,17 @@ class NsrlFormat:
                     "or md5 columns)"
                 )
             query = "SELECT " + ", ".join(f'"{c}"' for c in cols) + " FROM FILE"
+            cursor: sqlite3.Cursor | None = None
             try:
-                for row in con.execute(query):  # one row at a time: errors name the row
+                cursor = con.execute(query)
+                for row in cursor:  # one row at a time: errors name the row
                     record_no += 1
                     yield self._v3_record(src, record_no, dict(zip(cols, row, strict=True)))
+            except sqlite3.DataError:  # SQLITE_TOOBIG: a value above the limit
+                # execute() reads the first row; after that the cursor reads one row ahead
+                # of the one it hands out, so a refusal while iterating is the next row's.
+                failed = record_no + 1 if cursor is None else record_no + 2
+                raise src.too_large(failed, "a value") from None
             except sqlite3.DatabaseError as exc:
                 raise src.error(
                     record_no + 1, f"damaged or truncated SQLite database: {exc}"

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
+from lodestar.match.formats import base
 from lodestar.match.formats.base import (
     DIGEST_LABELS,
     KIND_BY_LENGTH,
@@ -108,12 +109,18 @@ class PlainFormat:
     def read(self, path: Path) -> Iterator[HashSetRecord]:
         path = Path(path)
         src = Source(path, unit="line")
+        src.check_size()
         try:
             fh = open(path, "rb")  # noqa: SIM115 - closed below, in the generator
         except OSError as exc:
             raise src.file_error(f"cannot read: {exc.strerror or exc}") from None
         with fh:
-            for line_no, raw in enumerate(fh, start=1):
+            line_no = 0
+            # readline with a bound: a file without newlines must not become one huge line
+            while raw := fh.readline(base.MAX_RECORD_BYTES + 1):
+                line_no += 1
+                if len(raw) > base.MAX_RECORD_BYTES:
+                    raise src.too_large(line_no, "the line")
                 if line_no == 1 and raw.startswith(UTF8_BOM):
                     raw = raw[len(UTF8_BOM) :]
                 text = raw.decode("utf-8", "replace").rstrip("\r\n")

@@ -9,9 +9,13 @@ A VICS file is an OData JSON document::
      "value": [ {"CaseID": ..., "Media": [ {Media}, ... ]}, ... ]}  (2.0 case)
 
 Both shapes ("hashset": ``value`` holds Media; "case": ``value`` holds Cases with ``Media``)
-are read with ``ijson`` (its C backend when installed), one Media object at a time, so a
-multi-gigabyte export reads in flat memory. The shape is taken from the structure (the first
-entry of ``value``), falling back to the ``#Media``/``#Cases`` suffix of the context.
+are read from ``ijson``'s plain event stream (``basic_parse``, its C backend when installed),
+one Media object at a time, so a multi-gigabyte export reads in flat memory. Objects are built
+here, not by ``ijson.items``: that way nesting depth (``MAX_DEPTH``), the size of one Media
+object and of one token (``MAX_RECORD_BYTES``) are checked before anything is allocated, and
+no event carries a path prefix (whose length grows with the depth: a 200 KB file nested
+100,000 deep once took 21 GB). The shape is taken from the structure (the first entry of
+``value``), falling back to the ``#Media``/``#Cases`` suffix of the context.
 
 Media properties read: MD5, SHA1, MediaID, Category (number or text, kept raw), Series,
 VictimIdentified, OffenderIdentified, IsDistributed, IsPrecategorized (JSON booleans or text
@@ -33,6 +37,7 @@ from typing import IO, Any, ClassVar
 import ijson
 
 from lodestar.errors import DataError
+from lodestar.match.formats import base
 from lodestar.match.formats.base import (
     UTF8_BOM,
     HashSetRecord,
@@ -104,6 +109,142 @@ def _json_error(src: Source, record_no: int, exc: Exception) -> DataError:
     return src.error(record_no, f"not valid JSON ({first})")
 
 
+_CHUNK = 64 * 1024
+_EVENT_BYTES = 8  # what one value or container costs a record's budget beyond its text
+
+
+class _Events:
+    """``ijson.basic_parse`` events of one file, with the limits of ``formats.base`` applied.
+
+    Chunks are pushed to the parser by hand so that a token (a string, a number) longer than
+    ``MAX_RECORD_BYTES`` is refused while the parser is still buffering it: bytes fed without
+    any event is the token's length so far. ``skip`` and ``build`` walk one value without
+    recursion, refusing nesting deeper than ``MAX_DEPTH``; ``build`` also refuses a value
+    whose text adds up to more than ``MAX_RECORD_BYTES``.
+    """
+
+    def __init__(self, src: Source, fh: IO[bytes]) -> None:
+        self.src = src
+        self.fh = fh
+        self.pending = ijson.sendable_list()
+        self.coro = ijson.basic_parse_coro(self.pending, use_float=True)
+        self.queue: list[tuple[str, Any]] = []
+        self.pos = 0
+        self.done = False
+        self.record: int | None = None  # the record being built, for errors
+
+    def next(self) -> tuple[str, Any]:
+        while self.pos >= len(self.queue):
+            self._fill()
+        event = self.queue[self.pos]
+        self.pos += 1
+        return event
+
+    def _fill(self) -> None:
+        if self.done:
+            # the parser ended cleanly yet the document is not complete
+            raise self.src.error(self.record, "the file ends early (truncated)")
+        quiet = 0
+        while not self.pending:
+            chunk = self.fh.read(_CHUNK)
+            if not chunk:
+                self.done = True
+                self.coro.close()  # IncompleteJSONError when the document is cut off
+                break
+            self.coro.send(chunk)
+            quiet += len(chunk)
+            if not self.pending and quiet > base.MAX_RECORD_BYTES:
+                raise self.src.too_large(self.record, "a JSON value")
+        self.queue = list(self.pending)
+        del self.pending[:]
+        self.pos = 0
+
+    def drain(self) -> None:
+        while not self.done:
+            self.queue, self.pos = [], 0
+            self._fill()
+
+    def skip(self, event: str) -> None:
+        """Pass over the value that ``event`` starts."""
+        depth = 0
+        while True:
+            if event in ("start_map", "start_array"):
+                depth += 1
+                if depth > base.MAX_DEPTH:
+                    raise self.src.file_error(
+                        f"nested deeper than {base.MAX_DEPTH} levels (the limit)"
+                    )
+            elif event in ("end_map", "end_array"):
+                depth -= 1
+            if depth == 0:
+                return
+            event = self.next()[0]
+
+    def build(self, event: str, record_no: int) -> object:
+        """The value that ``event`` starts, as Python objects (dicts, lists, scalars)."""
+        if event not in ("start_map", "start_array"):
+            return self.queue[self.pos - 1][1]
+        self.record = record_no
+        src = self.src
+        budget = base.MAX_RECORD_BYTES
+        max_depth = base.MAX_DEPTH
+        root: Any = {} if event == "start_map" else []
+        stack: list[Any] = [root]
+        keys: list[Any] = [None]  # the pending key of each open map
+        field: str | None = None  # the record's top-level property, named in errors
+        # The hot loop of every import: events are taken from the queue here rather than
+        # through next(), which would cost a method call each.
+        queue, pos = self.queue, self.pos
+        while stack:
+            if pos >= len(queue):
+                self._fill()
+                queue, pos = self.queue, 0
+            event, value = queue[pos]
+            pos += 1
+            budget -= _EVENT_BYTES
+            if event == "map_key":
+                budget -= len(value)
+                keys[-1] = value
+                if len(stack) == 1:
+                    field = value
+                continue
+            if event == "end_map" or event == "end_array":
+                stack.pop()
+                keys.pop()
+                continue
+            if event == "start_map" or event == "start_array":
+                if len(stack) >= max_depth:
+                    self.pos = pos
+                    where = f"{field}: " if field is not None else ""
+                    raise src.error(
+                        record_no,
+                        f"{where}nested deeper than {max_depth} levels (the limit)",
+                        field=field,
+                    )
+                child: Any = {} if event == "start_map" else []
+                parent = stack[-1]
+                if type(parent) is list:
+                    parent.append(child)
+                else:
+                    parent[keys[-1]] = child
+                stack.append(child)
+                keys.append(None)
+            else:
+                if event == "string":
+                    budget -= len(value)
+                parent = stack[-1]
+                if type(parent) is list:
+                    parent.append(value)
+                else:
+                    parent[keys[-1]] = value
+            if budget < 0:
+                self.pos = pos
+                raise src.too_large(record_no, "the Media object")
+        self.pos = pos
+        self.record = None
+        return root
+
+
 class VicsFormat:
     name: ClassVar[str] = "vics"
     description: ClassVar[str] = "Project VIC VICS JSON (data models 1.1-1.3 and 2.0)"
@@ -122,8 +263,8 @@ class VicsFormat:
         text = head.decode("utf-8", "replace")
         return any(k in text for k in CONTEXT_KEYS) and bool(_MODEL_RE.search(text))
 
-    def _probe(self, src: Source, path: Path) -> str:
-        """The ijson prefix of the Media objects: 'value.item' or 'value.item.Media.item'.
+    def _probe(self, src: Source, path: Path) -> tuple[str, str]:
+        """The shape ('hashset' or 'case') and the key of a Case's Media list.
 
         Reads only the head of the document: up to the first key of the first ``value``
         entry that tells a Case from a Media object.
@@ -131,47 +272,55 @@ class VicsFormat:
         context: str | None = None
         shape: str | None = None
         media_key = "Media"
-        first_event = True
         try:
             with _open_json(path) as fh:
-                for prefix, event, value in ijson.parse(fh):
-                    if first_event:
-                        first_event = False
-                        if event != "start_map":
-                            raise src.file_error("not a VICS file: the JSON is not an object")
+                events = _Events(src, fh)
+                if events.next()[0] != "start_map":
+                    raise src.file_error("not a VICS file: the JSON is not an object")
+                while True:
+                    event, key = events.next()
+                    if event == "end_map":
+                        raise src.file_error("not a VICS file: no 'value' list")
+                    if key in CONTEXT_KEYS:
+                        event, value = events.next()
+                        if event == "string":
+                            context = value
+                            self._check_context(src, context)
+                        else:
+                            events.skip(event)
                         continue
-                    if prefix in CONTEXT_KEYS and event == "string":
-                        context = value
-                        self._check_context(src, context)
-                    elif prefix == "value":
-                        if event == "end_array":
-                            break  # empty
-                        if event != "start_array":
-                            raise src.file_error("not a VICS file: 'value' is not a list")
-                    elif prefix == "value.item":
-                        if event == "map_key":
-                            key = str(value).lower()
-                            if key in _CASE_KEYS:
-                                shape = "case"
-                                if key == "media":
-                                    media_key = str(value)
-                                break
-                            if key in _MEDIA_KEYS:
-                                shape = "hashset"
-                                break
-                        elif event == "end_map":
+                    if key != "value":
+                        events.skip(events.next()[0])
+                        continue
+                    if events.next()[0] != "start_array":
+                        raise src.file_error("not a VICS file: 'value' is not a list")
+                    event, _ = events.next()
+                    if event == "end_array":
+                        break  # empty
+                    if event != "start_map":
+                        raise src.error(1, "a 'value' entry must be an object")
+                    while True:  # the first entry's keys, until one decides
+                        event, key = events.next()
+                        if event == "end_map":
                             break  # undecided by its keys: the context decides
-                        elif event != "start_map":
-                            raise src.error(1, "a 'value' entry must be an object")
-                else:
-                    raise src.file_error("not a VICS file: no 'value' list")
+                        low = str(key).lower()
+                        if low in _CASE_KEYS:
+                            shape = "case"
+                            if low == "media":
+                                media_key = str(key)
+                            break
+                        if low in _MEDIA_KEYS:
+                            shape = "hashset"
+                            break
+                        events.skip(events.next()[0])
+                    break
         except (ijson.JSONError, UnicodeDecodeError) as exc:
             raise _json_error(src, 1, exc) from None
         except OSError as exc:
             raise src.file_error(f"cannot read: {exc.strerror or exc}") from None
         if shape is None:
             shape = "case" if context is not None and context.endswith("#Cases") else "hashset"
-        return f"value.item.{media_key}.item" if shape == "case" else "value.item"
+        return shape, media_key
 
     @staticmethod
     def _check_context(src: Source, context: object) -> None:
@@ -189,17 +338,65 @@ class VicsFormat:
     def read(self, path: Path) -> Iterator[HashSetRecord]:
         path = Path(path)
         src = Source(path)
-        prefix = self._probe(src, path)
-        record_no = 0
+        src.check_size()
+        shape, media_key = self._probe(src, path)
+        counter = [0]  # records started, for errors raised anywhere below
         try:
             with _open_json(path) as fh:
-                for item in ijson.items(fh, prefix, use_float=True):
-                    record_no += 1
-                    yield self._record(src, record_no, item)
+                events = _Events(src, fh)
+                for item in self._media_items(events, shape, media_key, counter):
+                    yield self._record(src, counter[0], item)
+                events.drain()  # let the parser see trailing garbage, as a whole read does
         except (ijson.JSONError, UnicodeDecodeError) as exc:
-            raise _json_error(src, record_no + 1, exc) from None
+            raise _json_error(src, counter[0] + 1, exc) from None
         except OSError as exc:
-            raise src.error(record_no + 1, f"cannot read: {exc.strerror or exc}") from None
+            raise src.error(counter[0] + 1, f"cannot read: {exc.strerror or exc}") from None
+
+    @staticmethod
+    def _media_items(
+        events: _Events, shape: str, media_key: str, counter: list[int]
+    ) -> Iterator[object]:
+        """Every Media value of the document, built one at a time (``counter[0]`` its number).
+
+        Media are the items of ``value`` (hash-set shape) or the items of each Case's
+        ``media_key`` list (case shape); everything else is skipped without being built.
+        """
+        events.next()  # start_map: the probe checked it
+        while True:
+            event, key = events.next()
+            if event == "end_map":
+                return
+            event, _ = events.next()
+            if key != "value" or event != "start_array":
+                events.skip(event)
+                continue
+            while True:
+                event, _ = events.next()
+                if event == "end_array":
+                    break
+                if shape == "hashset":
+                    item = events.build(event, counter[0] + 1)
+                    counter[0] += 1  # after the build: a parse error inside names this one
+                    yield item
+                    continue
+                if event != "start_map":
+                    events.skip(event)  # not a Case: it holds no Media
+                    continue
+                while True:  # one Case
+                    event, case_key = events.next()
+                    if event == "end_map":
+                        break
+                    event, _ = events.next()
+                    if case_key != media_key or event != "start_array":
+                        events.skip(event)
+                        continue
+                    while True:
+                        event, _ = events.next()
+                        if event == "end_array":
+                            break
+                        item = events.build(event, counter[0] + 1)
+                        counter[0] += 1
+                        yield item
 
     def _record(self, src: Source, no: int, item: object) -> HashSetRecord:
         if not isinstance(item, dict):
