@@ -20,6 +20,7 @@ from lodestar.reports.figures import operation_figures
 from lodestar.store.lead_models import LeadEvent
 from lodestar.store.people_models import AuditEvent
 
+from ..leads.badpackages import MALFORMED
 from ..review.conftest import AGENCY_A, AGENCY_B, USERS, Operation
 from .leads_op import LEAD_MATRIX, Leads, add_leads, expected, reply, request
 
@@ -196,3 +197,22 @@ def test_crop_holds_only_the_box_and_is_logged(leads: Leads) -> None:
         logged = session.query(AuditEvent).filter_by(action="crop.export", actor="ana-a").all()
     assert len(logged) == 1 and logged[0].detail["box"] == [150, 30, 70, 70]
     assert logged[0].detail["sha256"] == got.headers["x-crop-sha256"]
+
+
+def test_malformed_packages_are_named_failures_and_audited(leads: Leads) -> None:
+    """Issue 16 defect 5: each malformation is a 200 report naming the check, and audited."""
+    auditor = leads.op.client("auditor")
+    for kind, (make, check, word) in sorted(MALFORMED.items()):
+        data = make()
+        got = auditor.post("/api/leads/verify", files={"package": (f"{kind}.zip", data)})
+        assert got.status_code == 200, (kind, got.text[:300])
+        report = got.json()
+        assert report["ok"] is False and check in report["failing"], kind
+        assert word in {f["path"]: f["reason"] for f in report["files"]}[check], kind
+        page = auditor.post("/leads/verify", files={"package": (f"{kind}.zip", data)})
+        assert page.status_code == 200 and "failing" in page.text, kind
+    with leads.op.ws.store.session() as session:
+        audited = session.query(AuditEvent).filter_by(action="lead.verify").all()
+    assert len(audited) == 2 * len(MALFORMED)
+    assert all(event.detail["ok"] is False for event in audited)
+
