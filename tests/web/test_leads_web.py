@@ -216,3 +216,27 @@ def test_malformed_packages_are_named_failures_and_audited(leads: Leads) -> None
     assert len(audited) == 2 * len(MALFORMED)
     assert all(event.detail["ok"] is False for event in audited)
 
+
+def test_outcome_count_and_repeats_are_bounded_alike_by_api_and_form(leads: Leads) -> None:
+    """Issue 16 defect 7: the API took 1e18 from a liaison, and outcomes could repeat."""
+    liaison, lead_id = leads.op.client("liaison-a"), leads.sent[AGENCY_A]
+    api, form = f"/api/leads/{lead_id}/outcome", f"/leads/{lead_id}/outcome"
+    huge = liaison.post(api, json={"outcome": "victim_identified", "count": 1e18})
+    assert huge.status_code == 400 and "count must be" in huge.json()["error"]["message"]
+    too_many = liaison.post(form, data={"outcome": "victim_identified", "count": "10001"})
+    assert too_many.status_code == 400 and "count must be" in too_many.text
+    assert liaison.post(api, json={"outcome": "victim_identified", "count": 2}).status_code == 200
+    again = liaison.post(form, data={"outcome": "victim_identified", "count": "2"})
+    assert again.status_code == 400 and "already has" in again.text
+    again_api = liaison.post(api, json={"outcome": "victim_identified", "count": 2})
+    assert again_api.status_code == 400
+    why = "the partner counted one victim twice"
+    fixed = liaison.post(
+        form, data={"outcome": "victim_identified", "count": "1", "correction": why}
+    )
+    assert fixed.status_code == 303
+    with leads.op.ws.store.session() as session:
+        figures = operation_figures(session, actor=Actor(name="t"))
+        corrected = session.query(LeadEvent).filter_by(action="outcome_corrected").one()
+    assert figures["outcomes"]["victims_identified"] == 1
+    assert corrected.detail["reason"] == why and corrected.detail["before"]["count"] == 2

@@ -229,10 +229,17 @@ def outcome(
     count: Annotated[int, typer.Option(help="How many (victims, offenders).")] = 1,
     to_country: Annotated[str | None, typer.Option(help="For 'transferred'.")] = None,
     note: Note = "",
+    correction: Annotated[
+        str,
+        typer.Option(help="Replace this lead's recorded outcome of this kind; say why."),
+    ] = "",
     as_user: AsUser = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Record an outcome (victim_identified marks the lead's series identified)."""
+    """Record an outcome (victim_identified marks the lead's series identified).
+
+    Each kind is recorded once per lead; change it with --correction REASON.
+    """
     with session_scope() as session:
         out = service.record_outcome(
             session,
@@ -243,6 +250,7 @@ def outcome(
             to_country=to_country,
             note=note,
             via="cli",
+            correction=correction,
         )
     _done(out, as_json)
 

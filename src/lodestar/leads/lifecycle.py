@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from lodestar.access import Actor, require
@@ -27,7 +27,7 @@ from lodestar.leads.queries import RESPONDABLE, get_lead, show_lead
 from lodestar.leads.staleness import current_state, require_current_review, staleness
 from lodestar.series.service import mark_identified
 from lodestar.store import Series
-from lodestar.store.lead_models import Lead, LeadClue, LeadSeries
+from lodestar.store.lead_models import Lead, LeadClue, LeadEvent, LeadSeries
 
 OUTCOMES = (
     "victim_identified",
@@ -37,6 +37,10 @@ OUTCOMES = (
     "transferred",
 )
 EDITABLE = ("draft", "reviewed")
+# The most victims or offenders one outcome may report: the API, the form, the CLI and partner
+# replies all pass through record_outcome, so this is the one bound (the report sums counts).
+MAX_COUNT = 10_000
+MIN_CORRECTION = 15  # characters: why a recorded outcome is replaced, not "typo"
 # What each outcome sets on the lead's series (it then flows into the series' VICS flags).
 _SERIES_FLAGS: dict[str, tuple[bool | None, bool | None]] = {  # (victim, offender)
     "victim_identified": (True, None),
@@ -284,11 +288,36 @@ def record_outcome(
     count: int = 1,
     to_country: str | None = None,
     via: str = "workbench",
+    correction: str = "",
 ) -> dict[str, Any]:
-    """An outcome of a sent lead; identifications flow into the lead's series."""
+    """An outcome of a sent lead; identifications flow into the lead's series.
+
+    Each kind of outcome is recorded once per lead: the report sums them, so a repeat would
+    count the same victims twice. Changing a recorded one takes a ``correction`` (a reason):
+    the outcome's figures are replaced and an ``outcome_corrected`` event keeps what it was
+    (the audit chain also keeps the original ``lead.outcome`` event as it was written).
+    """
     require(actor, "lead.respond")
     lead = get_lead(session, actor=actor, lead_id=lead_id)
     detail = _outcome_detail(lead, outcome, note, count, to_country, via)
+    recorded = _recorded_outcome(session, lead.id, outcome)
+    reason = correction.strip()
+    if recorded is not None and not reason:
+        raise UserError(
+            f"lead {lead.id} already has a {outcome} outcome (count {recorded.detail.get('count')}"
+            "); to change it, record it again as a correction with a reason",
+            detail={"lead_id": lead.id, "outcome": outcome, "event_id": recorded.id},
+        )
+    if reason and recorded is None:
+        raise UserError(
+            f"lead {lead.id} has no {outcome} outcome to correct",
+            detail={"lead_id": lead.id, "outcome": outcome},
+        )
+    if recorded is not None and len(reason) < MIN_CORRECTION:
+        raise UserError(
+            f"a correction needs a written reason (at least {MIN_CORRECTION} characters)",
+            detail={"lead_id": lead.id, "outcome": outcome},
+        )
     lead.status, lead.outcome = "outcome", outcome
     flags = _SERIES_FLAGS.get(outcome)
     if flags:
@@ -296,8 +325,34 @@ def record_outcome(
             mark_identified(
                 session, series_id=sid, actor=actor.name, victim=flags[0], offender=flags[1]
             )
-    lead_event(session, lead, actor, "outcome", **detail)
+    if recorded is None:
+        lead_event(session, lead, actor, "outcome", **detail)
+    else:
+        before = dict(recorded.detail)
+        # A new dict: the JSON column tracks assignment, not mutation.
+        recorded.detail = {**detail, "corrected_at": datetime.now(UTC).isoformat()}
+        lead_event(
+            session,
+            lead,
+            actor,
+            "outcome_corrected",
+            outcome=outcome,
+            event_id=recorded.id,
+            reason=reason,
+            before=before,
+            after=detail,
+        )
     return show_lead(session, actor=actor, lead_id=lead.id)
+
+
+def _recorded_outcome(session: Session, lead_id: int, outcome: str) -> LeadEvent | None:
+    """The lead's ``outcome`` event of this kind, if one was recorded."""
+    events = session.scalars(
+        select(LeadEvent)
+        .where(LeadEvent.lead_id == lead_id, LeadEvent.action == "outcome")
+        .order_by(LeadEvent.id)
+    )
+    return next((e for e in events if e.detail.get("outcome") == outcome), None)
 
 
 def _outcome_detail(
@@ -312,8 +367,11 @@ def _outcome_detail(
         raise UserError(
             f"outcome must be one of {', '.join(OUTCOMES)}", detail={"outcome": outcome}
         )
-    if count < 1:
-        raise UserError("count must be at least 1")
+    # bool is an int in Python: "count": true is no count.
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_COUNT:
+        raise UserError(
+            f"count must be a whole number from 1 to {MAX_COUNT}", detail={"count": str(count)}
+        )
     detail: dict[str, Any] = {"outcome": outcome, "count": count, "note": note.strip(), "via": via}
     if outcome == "transferred":
         if not to_country:

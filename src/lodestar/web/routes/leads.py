@@ -62,8 +62,12 @@ class AckIn(BaseModel):
 class OutcomeIn(BaseModel):
     outcome: str = Field(max_length=32)
     note: str = Field(default="", max_length=4000)
+    # Bounds (1 … MAX_COUNT) are the lifecycle service's, one check for the API and the form.
     count: int = 1
     to_country: str | None = Field(default=None, max_length=2)
+    correction: str = Field(
+        default="", max_length=4000, description="why a recorded outcome of this kind is replaced"
+    )
 
 
 def _audit(session: Session, principal: Principal, action: str, target: str, **detail: Any) -> None:
@@ -262,10 +266,17 @@ def acknowledge(session: DB, principal: Responder, lead_id: LeadId, body: AckIn)
 def _outcome_fields(
     outcome: Annotated[str, Form(max_length=32)],
     note: Text = "",
-    count: Annotated[int, Form(ge=1, le=10000)] = 1,
+    count: Annotated[int, Form()] = 1,  # bounded by the service, as the API's is
     to_country: Annotated[str, Form(max_length=2)] = "",
+    correction: Text = "",
 ) -> OutcomeIn:
-    return OutcomeIn(outcome=outcome, note=note, count=count, to_country=to_country or None)
+    return OutcomeIn(
+        outcome=outcome,
+        note=note,
+        count=count,
+        to_country=to_country or None,
+        correction=correction,
+    )
 
 
 @twin_to_lead(
@@ -282,5 +293,6 @@ def outcome(session: DB, principal: Responder, lead_id: LeadId, body: OutcomeIn)
         note=body.note,
         count=body.count,
         to_country=body.to_country or None,
+        correction=body.correction,
     )
     return result
