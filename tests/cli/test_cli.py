@@ -23,6 +23,7 @@ def env(monkeypatch: pytest.MonkeyPatch, db_url: str, tmp_path: Path) -> Path:
     return tmp_path / "ws"
 
 
+@pytest.mark.slow
 def test_demo_to_status_flow(capsys: pytest.CaptureFixture[str], env: Path, tmp_path: Path) -> None:
     op = tmp_path / "op"
     code, summary, _ = run(
@@ -198,6 +199,7 @@ def _unwrapped(text: str) -> str:
     return "".join(text.split())
 
 
+@pytest.mark.slow
 def test_run_brings_every_stage_up_to_date_and_queries_say_what_they_rest_on(
     capsys: pytest.CaptureFixture[str], env: Path, tmp_path: Path
 ) -> None:

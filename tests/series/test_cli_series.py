@@ -75,6 +75,7 @@ def _pairs(groups: list[set[str]], truth: dict[str, str]) -> tuple[int, int, int
     return tp, fp, fn
 
 
+@pytest.mark.slow
 def test_demo_operation_series_with_reasons_and_kept_edits(
     capsys: pytest.CaptureFixture[str],
     demo_op: Path,

@@ -13,10 +13,10 @@ import pytest
 from lodestar.store.collab_models import SeriesNote
 from lodestar.store.people_models import AuditEvent
 
-from .browser import launch, needs_chromium, same_origin_page, serve, sign_in, sign_out, snap
 from ..review.conftest import AGENCY_A, Operation
+from .browser import launch, needs_chromium, same_origin_page, serve, sign_in, sign_out, snap
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, pytest.mark.slow]
 
 
 @pytest.fixture

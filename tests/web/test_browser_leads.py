@@ -14,14 +14,14 @@ import pytest
 from lodestar.store.lead_models import Lead
 from lodestar.store.people_models import AuditEvent
 
-from .browser import launch, needs_chromium, same_origin_page, serve, sign_in, sign_out, snap
 from ..review.conftest import AGENCY_A, Operation
+from .browser import launch, needs_chromium, same_origin_page, serve, sign_in, sign_out, snap
 from .leads_op import real_originals
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, pytest.mark.slow]
 
 
 @pytest.fixture
