@@ -21,10 +21,10 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lodestar.access import Actor
 from lodestar.config import Settings
 from lodestar.demo.photos import scene
 from lodestar.leads import service
-from lodestar.access import Actor
 from lodestar.leads.package import build_package
 from lodestar.leads.verify import verify_package
 from lodestar.store import Item, Media, Series, SeriesMember, Source

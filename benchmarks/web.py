@@ -428,8 +428,8 @@ def pg_drop(admin_url: str) -> None:
 
 def serve_app() -> Any:
     """uvicorn factory (``web:serve_app``): the workspace and DB URL come from the environment."""
-    from lodestar.web.app import create_app
     from lodestar.review.config import WebConfig
+    from lodestar.web.app import create_app
 
     ws = open_workspace(settings=Settings())
     return create_app(ws, config=WebConfig(secure_cookies=False))

@@ -5,7 +5,6 @@ from lodestar.store import (
     lead_models,  # noqa: F401  (leads-stage tables)
     people_models,  # noqa: F401  (review-stage tables)
 )
-from lodestar.store.pipeline_models import StageMark
 from lodestar.store.clue_models import Clue, ClueRun, StageRun
 from lodestar.store.db import Store
 from lodestar.store.models import (
@@ -21,6 +20,7 @@ from lodestar.store.models import (
     Signal,
     Source,
 )
+from lodestar.store.pipeline_models import StageMark
 from lodestar.store.series_models import MediaLink, Series, SeriesEvent, SeriesMember
 
 __all__ = [
