@@ -7,7 +7,7 @@ import hmac
 import secrets
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -78,40 +78,99 @@ class Principal:
         return Actor(name=self.username, user_id=self.user_id, role=self.role, agency=self.agency)
 
 
+@dataclass
+class _Failures:
+    """One key's recent failures, and the lockout they earned."""
+
+    times: deque[datetime] = field(default_factory=deque)
+    lockouts: int = 0  # consecutive lockouts: each one lasts twice as long as the last
+    locked_until: datetime | None = None
+    last: datetime | None = None
+
+
 class LoginLimiter:
-    """Failed logins per user name and per client address in a sliding window (per process).
+    """Failed logins per account (with backoff), and a much higher ceiling per client address.
+
+    Per account: ``max_failures`` within ``window_s`` lock that account for ``window_s``, each
+    further lockout twice as long (up to ``max_lockout_s``) until it signs in. The lock is on
+    the account, not the place: every local user shares 127.0.0.1, so one person's typos must
+    not lock out the lab. Per address: ``address_max_failures`` within the window (someone
+    trying many names from one place) refuse that address for the rest of the window.
 
     In memory on purpose: a lab runs one server process, and a restart forgetting counts
     is acceptable; failed logins stay in the audit log regardless.
     """
 
-    def __init__(self, *, max_failures: int, window_s: int) -> None:
+    _SWEEP_AT = 10_000  # keys kept before stale ones are dropped (names are attacker-chosen)
+
+    def __init__(
+        self,
+        *,
+        max_failures: int,
+        window_s: int,
+        address_max_failures: int = 100,
+        max_lockout_s: int = 24 * 3600,
+    ) -> None:
         self.max_failures, self.window = max_failures, timedelta(seconds=window_s)
-        self._failures: dict[str, deque[datetime]] = {}
+        self.address_max_failures = address_max_failures
+        self.max_lockout = timedelta(seconds=max(max_lockout_s, window_s))
+        self._accounts: dict[str, _Failures] = {}
+        self._addresses: dict[str, _Failures] = {}
         self._lock = threading.Lock()
 
-    def check(self, keys: list[str], now: datetime) -> None:
+    def check(self, *, account: str, address: str, now: datetime) -> None:
+        """Raise RateLimited while the account is locked or the address over its ceiling."""
         with self._lock:
-            for key in keys:
-                times = self._recent(key, now)
-                if len(times) >= self.max_failures:
-                    retry = int((times[0] + self.window - now).total_seconds()) + 1
-                    raise RateLimited("too many failed logins; try again later", retry_after=retry)
+            held = self._accounts.get(account)
+            if held is not None and held.locked_until is not None and now < held.locked_until:
+                raise _refusal(held.locked_until, now)
+            times = self._recent(self._addresses, address, now).times
+            if len(times) >= self.address_max_failures:
+                raise _refusal(times[0] + self.window, now)
 
-    def failed(self, keys: list[str], now: datetime) -> None:
+    def failed(self, *, account: str, address: str, now: datetime) -> None:
         with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
+            self._sweep(now)
+            held = self._recent(self._accounts, account, now)
+            held.times.append(now)
+            held.last = now
+            if len(held.times) >= self.max_failures:
+                # Backoff: window, 2 × window, 4 × window … for an account that keeps failing.
+                lock = min(self.window * 2**held.lockouts, self.max_lockout)
+                held.locked_until, held.lockouts = now + lock, min(held.lockouts + 1, 32)
+                held.times.clear()
+            place = self._recent(self._addresses, address, now)
+            place.times.append(now)
+            place.last = now
 
-    def succeeded(self, key: str) -> None:
+    def succeeded(self, *, account: str) -> None:
         with self._lock:
-            self._failures.pop(key, None)
+            self._accounts.pop(account, None)
 
-    def _recent(self, key: str, now: datetime) -> deque[datetime]:
-        times = self._failures.setdefault(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times
+    def _recent(self, table: dict[str, _Failures], key: str, now: datetime) -> _Failures:
+        held = table.setdefault(key, _Failures())
+        while held.times and held.times[0] <= now - self.window:
+            held.times.popleft()
+        return held
+
+    def _sweep(self, now: datetime) -> None:
+        # Forget keys that are neither locked nor recently used, so a flood of made-up user
+        # names cannot grow the tables without bound; a lockout history lasts max_lockout.
+        for table in (self._accounts, self._addresses):
+            if len(table) < self._SWEEP_AT:
+                continue
+            for key in [k for k, v in table.items() if _stale(v, now, self.max_lockout)]:
+                del table[key]
+
+
+def _stale(held: _Failures, now: datetime, keep: timedelta) -> bool:
+    locked = held.locked_until is not None and now < held.locked_until
+    return not locked and (held.last is None or held.last <= now - keep)
+
+
+def _refusal(until: datetime, now: datetime) -> RateLimited:
+    retry = int((until - now).total_seconds()) + 1
+    return RateLimited("too many failed logins; try again later", retry_after=retry)
 
 
 def check_credentials(session: Session, *, username: str, password: str) -> User | None:

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from lodestar.errors import LodestarError, RateLimited, Unauthenticated
 from lodestar.review.auth import LoginLimiter
 from lodestar.review.config import WebConfig
+from lodestar.web.deps import proxy_networks
 from lodestar.web.errors import http_status
 from lodestar.web.pages import render
 from lodestar.web.routes import ROUTERS
@@ -56,8 +57,12 @@ def create_app(workspace: Workspace, *, config: WebConfig | None = None) -> Fast
     app.state.workspace = workspace
     app.state.config = config
     app.state.limiter = LoginLimiter(
-        max_failures=config.login_max_failures, window_s=config.login_window_s
+        max_failures=config.login_max_failures,
+        window_s=config.login_window_s,
+        address_max_failures=config.login_address_max_failures,
+        max_lockout_s=config.login_max_lockout_s,
     )
+    app.state.trusted_proxies = proxy_networks(config.trusted_proxies)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:
         app.include_router(router)
@@ -73,6 +78,16 @@ def create_app(workspace: Workspace, *, config: WebConfig | None = None) -> Fast
         return response
 
     return app
+
+
+def server_options(config: WebConfig) -> dict[str, Any]:
+    """Keyword arguments for ``uvicorn.run`` that the app's security relies on.
+
+    uvicorn by default believes X-Forwarded-For from 127.0.0.1 and rewrites the client
+    address before the app sees it, and every local user connects from 127.0.0.1: anyone
+    could choose the address the rate limit and the audit record. The app reads forwarded
+    headers itself, only from ``config.trusted_proxies`` (``deps.client_address``)."""
+    return {"proxy_headers": False}
 
 
 def wants_json(request: Request) -> bool:

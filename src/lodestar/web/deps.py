@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import ipaddress
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -35,6 +36,45 @@ def config_of(request: Request) -> WebConfig:
 def limiter_of(request: Request) -> LoginLimiter:
     limiter: LoginLimiter = request.app.state.limiter
     return limiter
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def proxy_networks(proxies: Iterable[str]) -> tuple[Network, ...]:
+    """WebConfig.trusted_proxies parsed once (a bad entry fails at start, not per request)."""
+    return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies)
+
+
+def _trusted(address: str, proxies: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in proxies)
+
+
+def client_address(request: Request) -> str:
+    """The client's address, for rate limits and the audit.
+
+    The peer of the connection, unless that peer is a configured reverse proxy: then the
+    nearest X-Forwarded-For entry that is not itself a trusted proxy (the entries left of it
+    were written by whoever connected to the proxy, so they prove nothing)."""
+    peer = request.client.host if request.client else "unknown"
+    proxies: tuple[Network, ...] = getattr(request.app.state, "trusted_proxies", ())
+    if not proxies or not _trusted(peer, proxies):
+        return peer
+    hops = [h.strip() for v in request.headers.getlist("x-forwarded-for") for h in v.split(",")]
+    address = peer
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            break  # garbage from the far side: keep the last address we could trust
+        address = hop
+        if not _trusted(hop, proxies):
+            break
+    return address
 
 
 def now_of(request: Request) -> datetime:

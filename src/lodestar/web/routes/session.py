@@ -25,6 +25,7 @@ from lodestar.web.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     User,
+    client_address,
     config_of,
     csrf_checked,
     limiter_of,
@@ -41,10 +42,6 @@ class Credentials(BaseModel):
     password: str
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def _attempt(
     request: Request, session: Session, username: str, password: str
 ) -> str | RateLimited | None:
@@ -53,35 +50,35 @@ def _attempt(
     Returns a session token, the refusal, or None for wrong credentials; never raises, so
     the request still commits its audit event.
     """
-    now, limiter = now_of(request), limiter_of(request)
-    keys = [f"user:{username.strip().lower()}", f"addr:{_client(request)}"]
+    now, limiter, address = now_of(request), limiter_of(request), client_address(request)
+    account = username.strip().lower()
     try:
-        limiter.check(keys, now)
+        limiter.check(account=account, address=address, now=now)
     except RateLimited as refused:
         append_event(
             session,
             actor=username[:128],
             action="login.refused",
-            detail={"address": _client(request), "reason": "rate_limited"},
+            detail={"address": address, "reason": "rate_limited"},
         )
         return refused
     user = check_credentials(session, username=username, password=password)
     if user is None:
-        limiter.failed(keys, now)
+        limiter.failed(account=account, address=address, now=now)
         append_event(
             session,
             actor=username[:128],
             action="login.failed",
-            detail={"address": _client(request)},
+            detail={"address": address},
         )
         return None
-    limiter.succeeded(keys[0])
+    limiter.succeeded(account=account)
     append_event(
         session,
         actor=user.username,
         user_id=user.id,
         action="login",
-        detail={"address": _client(request)},
+        detail={"address": address},
     )
     return start_session(session, user=user, now=now)
 
