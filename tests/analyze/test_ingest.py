@@ -8,14 +8,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
+from lodestar.analyze import fastpass
 from lodestar.analyze.ingest import ingest
 from lodestar.analyze.queries import list_warnings, status
 from lodestar.config import Settings
 from lodestar.evidence.service import add_source
-from lodestar.store import Item
+from lodestar.store import Item, Media, ProcessingWarning, Source
 from lodestar.workspace import Workspace, open_workspace
 
 from .corpus import canonical_dump, make_evidence, snapshot
@@ -158,3 +161,79 @@ def test_missing_location_is_a_warning_and_stays_pending(ws: Workspace, tmp_path
         assert status(s)["sources_by_status"] == {"added": 1, "done": 1}
     moved.rename(dirs[0])
     assert ingest(ws, actor="tester").sources == ["seizure-a"]
+
+
+FLAKY = "DCIM/IMG_0002.JPG"  # an image no other file duplicates
+
+
+def fail_reading(monkeypatch: pytest.MonkeyPatch, name: str = "IMG_0002.JPG") -> None:
+    """The file cannot be read (a flaky disk, a permission since fixed): the suite may run as
+    root, where chmod 0 stops nothing, so the reader itself refuses."""
+    real = fastpass.read_and_digest
+
+    def refuse(path: Any) -> Any:
+        if Path(path).name == name:
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(fastpass, "read_and_digest", refuse)
+
+
+def flaky_state(ws: Workspace) -> tuple[str | None, list[str]]:
+    """The flaky file's media SHA-256 and the codes of its warnings."""
+    with ws.store.session() as s:
+        sha = s.scalars(select(Item.media_sha256).where(Item.path_spec == FLAKY)).one()
+        codes = list(
+            s.scalars(select(ProcessingWarning.code).where(ProcessingWarning.path_spec == FLAKY))
+        )
+    return sha, codes
+
+
+def test_retry_failed_reads_unreadable_files_again(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_all(ws, make_evidence(tmp_path / "ev", images=4, video=False))
+    with monkeypatch.context() as m:
+        fail_reading(m)
+        ingest(ws, actor="tester")
+        assert flaky_state(ws) == (None, ["unreadable"])
+        again = ingest(ws, actor="tester", retry_failed=True)  # still failing: warning kept
+        assert again.retried == 1 and flaky_state(ws) == (None, ["unreadable"])
+    plain = ingest(ws, actor="tester")  # readable now, but a plain re-run does not retry
+    assert plain.files == 0 and plain.retried == 0
+    assert flaky_state(ws) == (None, ["unreadable"])
+    items = _count(ws, Item)
+
+    retried = ingest(ws, actor="tester", retry_failed=True)
+    assert retried.retried == 1 and retried.files == 1
+    sha, codes = flaky_state(ws)
+    assert sha is not None and codes == []
+    with ws.store.session() as s:
+        media = s.get(Media, sha)
+        sources = set(s.scalars(select(Source.status)))
+    assert media is not None and media.kind == "image"
+    assert _count(ws, Item) == items  # the item was filled in, not added twice
+    assert sources == {"done"}
+    assert ingest(ws, actor="tester", retry_failed=True).retried == 0  # nothing left to retry
+
+
+def test_retry_failed_equals_a_run_that_never_failed(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dirs = make_evidence(tmp_path / "ev", images=4, video=False)
+    reference = open_workspace(tmp_path / "ref", settings=Settings(workers=1))
+    add_all(reference, dirs)
+    ingest(reference, actor="tester")
+    add_all(ws, dirs)
+    with monkeypatch.context() as m:
+        fail_reading(m)
+        ingest(ws, actor="tester")
+    assert canonical_dump(ws) != canonical_dump(reference)
+    ingest(ws, actor="tester", retry_failed=True)
+    assert canonical_dump(ws) == canonical_dump(reference)  # manifest digest included
+    reference.close()
+
+
+def _count(ws: Workspace, model: type) -> int:
+    with ws.store.session() as s:
+        return s.scalar(select(func.count()).select_from(model)) or 0

@@ -3,6 +3,12 @@
 Resumable and idempotent: an Item is written in the same transaction as its Media and
 Warnings, so a crash loses at most the uncommitted batch; a re-run skips every path spec
 already stored and re-inserts refused-entry warnings with "ignore if present".
+
+A file that could not be read (``unreadable``: a flaky disk, a permission since fixed) or that
+crashed its worker (``worker_crashed``) is stored as an item without media plus that warning,
+and a plain re-run skips it like any stored item. ``retry_failed`` reads those files again: a
+read that now succeeds fills in the item and removes the warning in the same transaction; one
+that fails again leaves the warning as it was.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from lodestar.analyze.executors import Executor, make_executor
@@ -31,6 +37,8 @@ from lodestar.store.models import spec_sha256, warning_key
 from lodestar.workspace import Workspace
 
 BATCH_SECONDS = 2.0
+# Warnings of a read that may well succeed another time; ``retry_failed`` re-reads their files.
+RETRYABLE_CODES = ("unreadable", "worker_crashed")
 MEDIA_FACT_COLUMNS = [
     "width",
     "height",
@@ -64,6 +72,7 @@ class IngestSummary:
     missing: list[str] = field(default_factory=list)
     files: int = 0
     bytes: int = 0
+    retried: int = 0  # failed files read again (retry_failed), whatever the new outcome
     warnings: int = 0
     seconds: float = 0.0
 
@@ -78,7 +87,10 @@ def ingest(
     source_ids: Iterable[int] | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    retry_failed: bool = False,
 ) -> IngestSummary:
+    """Ingest every source not yet done (or ``source_ids``); ``retry_failed`` also re-reads,
+    in every source (done or not) that has them, the files that ended unreadable or crashed."""
     started = time.monotonic()
     _clear_spool(ws.spool)
     with ws.store.session() as session:
@@ -86,8 +98,10 @@ def ingest(
         session.add(run)
         session.flush()
         summary = IngestSummary(run_id=run.id)
-        sources = _pending_sources(session, source_ids)
-        audit = {"sources": [s.id for s in sources]}
+        sources = _pending_sources(session, source_ids, retry_failed)
+        audit: dict[str, Any] = {"sources": [s.id for s in sources]}
+        if retry_failed:
+            audit["retry_failed"] = True
         append_event(session, actor=actor, action="ingest.start", target=f"run:{run.id}",
                      detail=audit)  # fmt: skip
     executor = make_executor(workers or ws.settings.workers)
@@ -96,7 +110,7 @@ def ingest(
         for source in sources:
             if _location_missing(ws, source, summary):
                 continue
-            _ingest_source(ws, source, executor, summary, actor, progress)
+            _ingest_source(ws, source, executor, summary, actor, progress, retry_failed)
         status = "done"
     finally:
         executor.close()
@@ -135,13 +149,49 @@ def _location_missing(ws: Workspace, source: Source, summary: IngestSummary) -> 
     return True
 
 
-def _pending_sources(session: Session, source_ids: Iterable[int] | None) -> list[Source]:
+def _pending_sources(
+    session: Session, source_ids: Iterable[int] | None, retry_failed: bool = False
+) -> list[Source]:
     query = select(Source).order_by(Source.id)
     if source_ids is not None:
         query = query.where(Source.id.in_(list(source_ids)))
+    elif retry_failed:  # a done source is walked again only for its failed files
+        failed = select(ProcessingWarning.source_id).where(_retryable())
+        query = query.where(or_(Source.status != "done", Source.id.in_(failed)))
     else:
         query = query.where(Source.status != "done")
     return list(session.scalars(query))
+
+
+def _retryable() -> Any:
+    return ProcessingWarning.code.in_(RETRYABLE_CODES)
+
+
+def _failed_specs(session: Session, source_id: int) -> set[str]:
+    """Stored items of a source that have no media because reading them failed."""
+    warned = select(ProcessingWarning.path_spec).where(
+        ProcessingWarning.source_id == source_id, _retryable()
+    )
+    return set(
+        session.scalars(
+            select(Item.path_spec).where(
+                Item.source_id == source_id,
+                Item.media_sha256.is_(None),
+                Item.path_spec.in_(warned),
+            )
+        )
+    )
+
+
+def _walk_failure_keys(session: Session, source_id: int, items: set[str]) -> set[str]:
+    """Retryable warnings of a source that belong to no item (a file the walk could not
+    stat, a folder it could not open): the walk itself is what tries those again."""
+    rows = session.execute(
+        select(ProcessingWarning.key, ProcessingWarning.path_spec).where(
+            ProcessingWarning.source_id == source_id, _retryable()
+        )
+    )
+    return {key for key, spec in rows if spec not in items}
 
 
 def _ingest_source(
@@ -151,9 +201,13 @@ def _ingest_source(
     summary: IngestSummary,
     actor: str,
     progress: Progress | None,
+    retry_failed: bool = False,
 ) -> None:
     with ws.store.session() as session:
         done = set(session.scalars(select(Item.path_spec).where(Item.source_id == source.id)))
+        retry = _failed_specs(session, source.id) if retry_failed else set()
+        walk_failures = _walk_failure_keys(session, source.id, done) if retry_failed else set()
+        done -= retry  # walked and read again, not skipped
         src = session.get_one(Source, source.id)
         src.status = "ingesting"
         record_custody(
@@ -165,7 +219,7 @@ def _ingest_source(
     walk = iter_entries(location, ws.settings, skip=done.__contains__, spool_dir=ws.spool)
     refused: list[EntryWarning] = []
     tasks = _tasks(ws, source.id, walk, refused)
-    writer = _BatchWriter(ws, source.id)
+    writer = _BatchWriter(ws, source.id, retry)
     for record in executor.map_unordered(fast_pass, tasks, crashed_record, _task_bytes):
         writer.add(record, refused)
         summary.files += 1
@@ -176,6 +230,13 @@ def _ingest_source(
     writer.add(None, refused)
     writer.flush()
     summary.warnings += writer.refused_count
+    summary.retried += writer.retried
+    if walk_failures:
+        # The whole source was walked again: a walk failure it did not report this time is
+        # over (the file was read, or is gone from the evidence).
+        with ws.store.session() as session:
+            stale = list(walk_failures - writer.retryable_keys)
+            session.execute(delete(ProcessingWarning).where(ProcessingWarning.key.in_(stale)))
     _finish_source(ws, source, actor, summary)
     if progress:
         progress.source_finished()
@@ -218,9 +279,12 @@ def _task_bytes(task: FastPassTask) -> int:
 class _BatchWriter:
     """Writes records in batches; one transaction per batch (the commit is the checkpoint)."""
 
-    def __init__(self, ws: Workspace, source_id: int) -> None:
+    def __init__(self, ws: Workspace, source_id: int, retry: set[str] | None = None) -> None:
         self.ws = ws
         self.source_id = source_id
+        self.retry = retry or set()  # path specs of stored failed items being read again
+        self.retried = 0
+        self.retryable_keys: set[str] = set()  # retryable warnings written by this walk
         self.records: list[FastPassRecord] = []
         self.refused: list[EntryWarning] = []
         self.refused_count = 0
@@ -238,13 +302,38 @@ class _BatchWriter:
             self.flush()
 
     def flush(self) -> None:
+        warnings = self._warning_rows()
         with self.ws.store.session() as session:
             insert_ignore(session, Media, _media_rows(self.records))
             insert_ignore(session, Signal, _signal_rows(self.records))
+            self._replace_retried(session)
             insert_ignore(session, Item, [_item_row(r) for r in self.records])
-            insert_ignore(session, ProcessingWarning, self._warning_rows())
+            insert_ignore(session, ProcessingWarning, warnings)
+        self.retryable_keys |= {w["key"] for w in warnings if w["code"] in RETRYABLE_CODES}
         self.records, self.refused = [], []
         self.last_flush = time.monotonic()
+
+    def _replace_retried(self, session: Session) -> None:
+        """A failed item read again: its row takes the new outcome and its old failure
+        warning goes, in the batch's transaction (a failure again re-inserts the warning)."""
+        retried = [r for r in self.records if r.path_spec in self.retry]
+        if not retried:
+            return
+        self.retried += len(retried)
+        session.execute(
+            delete(ProcessingWarning).where(
+                ProcessingWarning.source_id == self.source_id,
+                ProcessingWarning.path_spec.in_([r.path_spec for r in retried]),
+                _retryable(),
+            )
+        )
+        for r in retried:
+            row = _item_row(r)
+            session.execute(
+                update(Item)
+                .where(Item.source_id == self.source_id, Item.spec_sha256 == row["spec_sha256"])
+                .values({k: v for k, v in row.items() if k not in ("source_id", "spec_sha256")})
+            )
 
     def _warning_rows(self) -> list[dict[str, Any]]:
         rows = [

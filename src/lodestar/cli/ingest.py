@@ -20,16 +20,35 @@ def ingest_command(
     workers: Annotated[
         int | None, typer.Option(help="Worker processes (default: LODESTAR_WORKERS or cores).")
     ] = None,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed",
+            help="Also read again the files that ended unreadable or crashed a worker "
+            "(a plain re-run skips them); a read that now succeeds replaces the warning.",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Run the fast pass over every source not yet ingested (resumable, parallel)."""
     with workspace() as ws:
         if as_json:
-            summary = ingest(ws, actor=current_actor(), source_ids=source, workers=workers)
+            summary = ingest(
+                ws,
+                actor=current_actor(),
+                source_ids=source,
+                workers=workers,
+                retry_failed=retry_failed,
+            )
         else:
             with IngestProgressBar() as bar:
                 summary = ingest(
-                    ws, actor=current_actor(), source_ids=source, workers=workers, progress=bar
+                    ws,
+                    actor=current_actor(),
+                    source_ids=source,
+                    workers=workers,
+                    progress=bar,
+                    retry_failed=retry_failed,
                 )
     emit(summary.as_dict(), as_json=as_json, text=_print_ingested)
 
@@ -40,6 +59,8 @@ def _print_ingested(out: dict[str, Any]) -> None:
         f"{len(out['sources'])} source(s) in {out['seconds']:.1f} s; "
         f"{out['warnings']} warning(s)"
     )
+    if out.get("retried"):
+        console.print(f"{out['retried']} previously failed file(s) read again")
     for label in out["missing"]:
         console.print(f"[bold red]source {label!r}: evidence location missing; not ingested[/]")
 
