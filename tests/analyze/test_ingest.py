@@ -17,6 +17,7 @@ from lodestar.analyze import fastpass
 from lodestar.analyze.ingest import ingest
 from lodestar.analyze.queries import list_warnings, status
 from lodestar.config import Settings
+from lodestar.evidence import folder
 from lodestar.evidence.service import add_source
 from lodestar.store import Item, Media, ProcessingWarning, Source
 from lodestar.workspace import Workspace, open_workspace
@@ -237,3 +238,36 @@ def test_retry_failed_equals_a_run_that_never_failed(
 def _count(ws: Workspace, model: type) -> int:
     with ws.store.session() as s:
         return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_retry_failed_walks_again_into_a_folder_that_could_not_be_opened(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A walk failure has no item: the re-walk reads the folder, and its warning goes."""
+    add_all(ws, make_evidence(tmp_path / "ev", images=4, video=False))
+    real = folder.open_readonly
+
+    def refuse_docs(path: Any, **kwargs: Any) -> int:
+        if kwargs.get("directory") and path in (b"docs", "docs"):
+            raise PermissionError(13, "Permission denied")
+        return real(path, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(folder, "open_readonly", refuse_docs)
+        ingest(ws, actor="tester")
+
+    def state() -> tuple[list[str], int]:
+        with ws.store.session() as s:
+            warned = s.scalars(
+                select(ProcessingWarning.path_spec).where(ProcessingWarning.code == "unreadable")
+            )
+            docs = s.scalar(
+                select(func.count()).select_from(Item).where(Item.path_spec.startswith("docs/"))
+            )
+        return list(warned), docs or 0
+
+    assert state() == (["docs"], 0)
+    ingest(ws, actor="tester")
+    assert state() == (["docs"], 0)  # a plain re-run does not walk a done source again
+    ingest(ws, actor="tester", retry_failed=True)
+    assert state() == ([], 4)  # readme.txt, empty.bin, bomb.png, cut.jpg
