@@ -18,7 +18,7 @@ from lodestar.match.hashsets import (
     export_workspace,
     get_hashset,
     hashset_as_dict,
-    import_hashset,
+    import_hashset_file,
     list_hashsets,
     parse_category_map,
 )
@@ -62,7 +62,7 @@ def import_(
     """Import a hash set in one transaction (a bad record refuses the whole file)."""
     mapping = parse_category_map(category_map)
     with session_scope() as session:
-        hs = import_hashset(
+        done = import_hashset_file(
             session,
             path=path,
             fmt=fmt,
@@ -71,12 +71,13 @@ def import_(
             known_ignorable=known,
             actor=current_actor(),
         )
-        out = hashset_as_dict(hs)
+        out = done.as_dict()
+    repeats = f"; {out['duplicates']} repeated records dropped" if out["duplicates"] else ""
     emit_message(
         out,
         as_json=as_json,
         message=f"imported {out['entries']} entries as hash set {out['id']} "
-        f"({out['name']}, {out['format']})",
+        f"({out['name']}, {out['format']}){repeats}",
         highlight=False,
     )
 

@@ -2,7 +2,9 @@
 
 Import is one transaction: entries are written in batches inside it, so a malformed record
 anywhere refuses the whole file (with its record number) and leaves the store unchanged,
-while memory stays flat for sets of millions of entries.
+while memory stays flat for sets of millions of entries. A record repeated in the file (the
+same digests and properties) is stored once, so it matches once; the import says how many
+repeats it dropped.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, Text, cast, delete, func, select
 from sqlalchemy.orm import Session
 
 from lodestar.errors import NotFound, UserError
@@ -53,6 +56,21 @@ def parse_category_map(text: str | None) -> dict[str, str]:
     return mapping
 
 
+@dataclass(frozen=True)
+class HashSetImport:
+    """What one import did: the set, the records read and the repeats dropped."""
+
+    hashset: HashSet
+    records: int
+    duplicates: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return hashset_as_dict(self.hashset) | {
+            "records": self.records,
+            "duplicates": self.duplicates,
+        }
+
+
 def import_hashset(
     session: Session,
     *,
@@ -63,6 +81,29 @@ def import_hashset(
     known_ignorable: bool | None,
     actor: str,
 ) -> HashSet:
+    """Import the file at ``path`` as a new set (see ``import_hashset_file``)."""
+    return import_hashset_file(
+        session,
+        path=path,
+        fmt=fmt,
+        name=name,
+        category_map=category_map,
+        known_ignorable=known_ignorable,
+        actor=actor,
+    ).hashset
+
+
+def import_hashset_file(
+    session: Session,
+    *,
+    path: Path,
+    fmt: str | None,
+    name: str | None,
+    category_map: dict[str, str],
+    known_ignorable: bool | None,
+    actor: str,
+) -> HashSetImport:
+    """Import the file at ``path`` as a new set, one entry per distinct record."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"hash-set file {path} does not exist or is not a file")
@@ -93,8 +134,55 @@ def import_hashset(
         # Core insert: one executemany per batch (the ORM path splits batches by None pattern)
         session.execute(ENTRY_TABLE.insert(), rows)
         total += len(rows)
-    hs.entries = total
-    return hs
+    duplicates = _drop_duplicates(session, hs.id) if total > 1 else 0
+    hs.entries = total - duplicates
+    return HashSetImport(hs, records=total, duplicates=duplicates)
+
+
+# What makes two entries of one set the same record: everything but the position in the file.
+# ``detail`` is JSON (PostgreSQL's json type has no equality), so it is compared as its text;
+# equal records were serialised alike, so equal text.
+_SAME_RECORD = (
+    HashSetEntry.md5,
+    HashSetEntry.sha1,
+    HashSetEntry.sha256,
+    HashSetEntry.pdq,
+    HashSetEntry.media_id,
+    HashSetEntry.category_raw,
+    HashSetEntry.category,
+    HashSetEntry.series,
+    HashSetEntry.victim_identified,
+    HashSetEntry.offender_identified,
+    HashSetEntry.is_distributed,
+    HashSetEntry.is_precategorized,
+    HashSetEntry.size,
+    HashSetEntry.photodna,
+    cast(HashSetEntry.detail, Text),
+)
+
+
+def _drop_duplicates(session: Session, set_id: int) -> int:
+    """Delete every entry of the set equal to an earlier one; returns how many.
+
+    Done in SQL after the inserts, so finding repeats needs no memory per entry here however
+    large the set (the database sorts), and the first occurrence keeps its record number.
+    """
+    ranked = (
+        select(
+            HashSetEntry.id,
+            func.row_number()
+            .over(partition_by=_SAME_RECORD, order_by=HashSetEntry.id)
+            .label("nth"),
+        )
+        .where(HashSetEntry.set_id == set_id)
+        .subquery()
+    )
+    repeats = select(ranked.c.id).where(ranked.c.nth > 1)
+    result = session.execute(
+        delete(HashSetEntry).where(HashSetEntry.id.in_(repeats)),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _batches(records: Iterator[HashSetRecord], size: int) -> Iterator[list[HashSetRecord]]:

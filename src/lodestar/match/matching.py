@@ -48,15 +48,36 @@ def _insert_ignore_from(session: Session, query: Any) -> None:
     session.execute(stmt)
 
 
-def matches_for(session: Session, sha256: str) -> list[dict[str, Any]]:
-    """Every stored match of one media, with set, category, series and identified flags."""
-    rows = session.execute(
+# The most matches of one media a view is given. A media can match thousands of entries (a
+# set listing one digest under many names, sets imported before duplicates were dropped); the
+# closest come first and the rest is counted, so a media page stays small.
+MATCHES_LIMIT = 200
+
+
+class MatchList(list[dict[str, Any]]):
+    """The first matches of one media (a plain list to callers), with the count of all."""
+
+    def __init__(self, rows: list[dict[str, Any]], total: int) -> None:
+        super().__init__(rows)
+        self.total = max(total, len(rows))
+
+    @property
+    def more(self) -> int:
+        """How many matches were left out ("and N more")."""
+        return self.total - len(self)
+
+
+def matches_for(session: Session, sha256: str, *, limit: int | None = MATCHES_LIMIT) -> MatchList:
+    """The stored matches of one media, closest first, with set, category, series and
+    identified flags: at most ``limit`` (None: all); ``.total`` and ``.more`` count the rest."""
+    query = (
         select(Match, HashSetEntry, HashSet)
         .join(HashSetEntry, HashSetEntry.id == Match.entry_id, isouter=True)
         .join(HashSet, HashSet.id == Match.set_id, isouter=True)
         .where(Match.media_sha256 == sha256)
         .order_by(Match.distance, Match.id)
     )
+    rows = session.execute(query if limit is None else query.limit(limit))
     out = []
     for m, e, hs in rows:
         row: dict[str, Any] = {"method": m.method, "distance": m.distance}
@@ -76,7 +97,12 @@ def matches_for(session: Session, sha256: str) -> list[dict[str, Any]]:
         else:
             row["other_sha256"] = m.other_sha256
         out.append(row)
-    return out
+    if limit is None or len(out) < limit:
+        return MatchList(out, len(out))
+    total = session.scalar(
+        select(func.count()).select_from(Match).where(Match.media_sha256 == sha256)
+    )
+    return MatchList(out, total or 0)
 
 
 def match_summary(session: Session) -> dict[str, Any]:
