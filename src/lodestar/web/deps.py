@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Path, Query, Request
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from lodestar.access import require
@@ -21,6 +22,43 @@ LOGIN_CSRF_COOKIE = "lodestar_login_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# -- what a request may carry: one rule for ids and one for text, checked at the edge (422) ------
+#
+# The store's ids are INTEGER primary keys, signed 32-bit on PostgreSQL (64 on SQLite): a
+# larger number made the driver raise (HTTP 500) instead of "not valid", so the smaller bound
+# holds for both. PostgreSQL text cannot hold NUL, so a NUL
+# in a name or a search made the query fail (HTTP 500). Every route module takes its ids and
+# strings through these, in path, query, form and JSON body alike:
+#
+#     SeriesId = Annotated[int, id_param(Path, "Series id")]      # or the ready-made Id
+#     before: Annotated[int | None, id_param(Query)] = None        # or QueryId
+#     class NoteIn(BaseModel): body: str = text_param(MAX_NOTE)    # a JSON field (Field)
+#     tag: Annotated[str, text_param(64, Form)]
+
+MAX_ID = 2**31 - 1  # every id column is sqlalchemy.Integer (store/*models.py)
+NO_NUL = r"^[^\x00]*$"  # pydantic's regex: a string with no NUL anywhere
+
+
+def id_param(where: Callable[..., Any] = Field, description: str | None = None, **kw: Any) -> Any:
+    """An id (1 … 2^31-1) as a ``Path``, ``Query``, ``Form`` or body ``Field``."""
+    return where(ge=1, le=MAX_ID, description=description, **kw)
+
+
+def text_param(
+    max_length: int, where: Callable[..., Any] = Field, description: str | None = None, **kw: Any
+) -> Any:
+    """Text of at most ``max_length`` characters and no NUL, as a ``Path``, ``Query``,
+    ``Form`` or body ``Field`` (``default=`` and the like pass through)."""
+    return where(max_length=max_length, pattern=NO_NUL, description=description, **kw)
+
+
+Id = Annotated[int, id_param(Path)]
+QueryId = Annotated[int, id_param(Query)]
+FormId = Annotated[int, id_param(Form)]
+BodyId = Annotated[int, id_param(Field)]
+Name = Annotated[str, text_param(64)]  # a user name, tag, label … in a JSON body
+QueryText = Annotated[str, text_param(200, Query)]
 
 
 def workspace_of(request: Request) -> Workspace:

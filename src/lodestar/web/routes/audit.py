@@ -11,13 +11,13 @@ from fastapi.responses import Response, StreamingResponse
 from lodestar.audit import append_event
 from lodestar.review import audit
 from lodestar.review.auth import Principal
-from lodestar.web.deps import DB, permitted, workspace_of
+from lodestar.web.deps import DB, QueryId, permitted, text_param, workspace_of
 from lodestar.web.pages import render
 from lodestar.workspace import Workspace
 
 router = APIRouter()
 Auditor = Annotated[Principal, Depends(permitted("audit.view"))]
-Filter = Annotated[str | None, Query(max_length=64)]
+Filter = Annotated[str | None, text_param(64, Query)]
 MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv"}
 
 
@@ -41,7 +41,7 @@ def audit_page(
     principal: Auditor,
     action: Filter = None,
     actor: Filter = None,
-    before: int | None = None,
+    before: QueryId | None = None,
     verify: bool = False,
 ) -> Response:
     events = audit.list_events(
@@ -78,7 +78,7 @@ def audit_api(
     action: Filter = None,
     actor: Filter = None,
     since: Filter = None,
-    before_id: int | None = None,
+    before_id: QueryId | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     events = audit.list_events(

@@ -12,14 +12,16 @@ from lodestar.audit import append_event
 from lodestar.errors import UserError
 from lodestar.review import operation, search, series_read
 from lodestar.review.auth import Principal
-from lodestar.web.deps import DB, permitted
+from lodestar.web.deps import DB, permitted, text_param
 from lodestar.web.pages import render
 
 router = APIRouter()
 Viewer = Annotated[Principal, Depends(permitted("operation.view"))]
 Searcher = Annotated[Principal, Depends(permitted("search"))]
-HashQuery = Annotated[str, Query(max_length=64, description="MD5, SHA-1 or SHA-256 in hex")]
-ClueQuery = Annotated[str, Query(max_length=200, description="Text to look for (≥ 2 characters)")]
+HashQuery = Annotated[str, text_param(64, Query, "MD5, SHA-1 or SHA-256 in hex")]
+ClueQuery = Annotated[str, text_param(200, Query, "Text to look for (≥ 2 characters)")]
+# The search page cuts a long query to what the search takes; it only refuses NUL and floods.
+PageQuery = Annotated[str, text_param(1000, Query)]
 ClueKind = Annotated[Literal["text", "serial", "place"], Query(description="What to search")]
 
 
@@ -62,7 +64,11 @@ def _search_clues(session: DB, principal: Principal, kind: str, q: str) -> dict[
 
 @router.get("/search", include_in_schema=False)
 def search_page(
-    request: Request, session: DB, principal: Searcher, q: str = "", kind: str = "hash"
+    request: Request,
+    session: DB,
+    principal: Searcher,
+    q: PageQuery = "",
+    kind: Annotated[str, text_param(16, Query)] = "hash",
 ) -> Response:
     result, problem = None, None
     kind = kind if kind in search.SEARCH_KINDS else "hash"

@@ -21,7 +21,7 @@ from lodestar.audit import append_event
 from lodestar.review import collab, series_read
 from lodestar.review.auth import Principal
 from lodestar.store.collab_models import PRIORITIES
-from lodestar.web.deps import DB, now_of, permitted
+from lodestar.web.deps import DB, Name, id_param, now_of, permitted, text_param
 from lodestar.web.pages import render
 from lodestar.web.routes._twin import twin
 
@@ -29,28 +29,30 @@ router = APIRouter()
 Viewer = Annotated[Principal, Depends(permitted("series.view"))]
 Worker = Annotated[Principal, Depends(permitted("series.work"))]
 Assigner = Annotated[Principal, Depends(permitted("series.assign"))]
-SeriesId = Annotated[int, Path(ge=1, description="Series id")]
-NoteId = Annotated[int, Path(ge=1, description="Note id")]
-Filter = Annotated[str | None, Query(max_length=64)]
+SeriesId = Annotated[int, id_param(Path, "Series id")]
+NoteId = Annotated[int, id_param(Path, "Note id")]
+Filter = Annotated[str | None, text_param(64, Query)]
 Page = Annotated[int, Query(ge=1, le=100_000, description="Page of the queue, from 1")]
-TagField = Annotated[str, Form(max_length=64)]
+TagField = Annotated[str, text_param(64, Form)]
+NoteField = Annotated[str, text_param(collab.MAX_NOTE, Form)]
 
 
 class AssignIn(BaseModel):
-    username: str = Field(max_length=64)
+    username: Name
     force: bool = False
 
 
 class NoteIn(BaseModel):
-    body: str = Field(max_length=collab.MAX_NOTE)
+    body: str = text_param(collab.MAX_NOTE)
 
 
 class TagIn(BaseModel):
-    tag: str = Field(max_length=64)
+    tag: Name
 
 
 class PriorityIn(BaseModel):
-    priority: int
+    # Bounded only as a number; the service names the valid values (400 for 7).
+    priority: int = Field(ge=-1000, le=1000)
 
 
 def _audit(
@@ -276,7 +278,7 @@ def release(request: Request, session: DB, principal: Worker, series_id: SeriesI
 
 
 def _assign_fields(
-    username: Annotated[str, Form(max_length=64)], force: Annotated[bool, Form()] = False
+    username: Annotated[str, text_param(64, Form)], force: Annotated[bool, Form()] = False
 ) -> AssignIn:
     return AssignIn(username=username, force=force)
 
@@ -306,7 +308,7 @@ def assign(
 # -- notes -------------------------------------------------------------------------------------
 
 
-def _note_fields(body: Annotated[str, Form(max_length=collab.MAX_NOTE)]) -> NoteIn:
+def _note_fields(body: NoteField) -> NoteIn:
     return NoteIn(body=body)
 
 
@@ -408,7 +410,7 @@ def _tag_fields(tag: TagField) -> TagIn:
     return TagIn(tag=tag)
 
 
-def _priority_fields(priority: Annotated[int, Form()]) -> PriorityIn:
+def _priority_fields(priority: Annotated[int, Form(ge=-1000, le=1000)]) -> PriorityIn:
     return PriorityIn(priority=priority)
 
 
@@ -431,7 +433,7 @@ def remove_tag_api(
     session: DB,
     principal: Worker,
     series_id: SeriesId,
-    tag: Annotated[str, Path(max_length=64)],
+    tag: Annotated[str, text_param(64, Path)],
 ) -> dict[str, Any]:
     return {"tags": _tag(request, session, principal, series_id, tag, add=False)}
 

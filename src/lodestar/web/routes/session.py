@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from lodestar.audit import append_event
@@ -30,6 +30,7 @@ from lodestar.web.deps import (
     csrf_checked,
     limiter_of,
     now_of,
+    text_param,
 )
 from lodestar.web.pages import render
 
@@ -37,9 +38,14 @@ router = APIRouter()
 Checked = Annotated[Principal, Depends(csrf_checked)]
 
 
+# A password is only hashed, never stored or queried as text: any character may be in it.
+Password = Annotated[str, Field(max_length=1024)]
+Next = Annotated[str, text_param(2048, Form)]
+
+
 class Credentials(BaseModel):
-    username: str
-    password: str
+    username: str = text_param(64)
+    password: Password
 
 
 def _attempt(
@@ -114,7 +120,7 @@ def _set_session_cookie(request: Request, response: Response, token: str) -> Non
 
 
 @router.get("/login", include_in_schema=False)
-def login_page(request: Request, next: str = "/") -> Response:
+def login_page(request: Request, next: Annotated[str, text_param(2048, Query)] = "/") -> Response:
     token = new_token()
     response = render(request, "login.html", principal=None, next=safe_next(next), csrf=token)
     response.set_cookie(
@@ -133,10 +139,10 @@ def login_page(request: Request, next: str = "/") -> Response:
 def login_form(
     request: Request,
     session: DB,
-    username: Annotated[str, Form(max_length=64)],
+    username: Annotated[str, text_param(64, Form)],
     password: Annotated[str, Form(max_length=1024)],
-    csrf_token: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/",
+    csrf_token: Annotated[str, text_param(128, Form)] = "",
+    next: Next = "/",
 ) -> Response:
     # Login CSRF: a double-submit token (no session exists yet to hold one).
     if not same_token(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
