@@ -29,6 +29,7 @@ from lodestar.evidence.containers import walk_container
 from lodestar.evidence.folder import FolderReader
 from lodestar.evidence.guards import expansion_limit
 from lodestar.evidence.names import sanitize_member_name
+from lodestar.evidence.pseudofs import refuse_pseudo
 from lodestar.evidence.sniff import sniff_container, sniff_path
 from lodestar.evidence.spool import SPOOL_THRESHOLD
 from lodestar.evidence.tar import TarReader
@@ -75,6 +76,8 @@ def reader_for(location: Path) -> SourceReader:
         raise UserError(
             f"evidence source {location} does not exist", detail={"path": str(location)}
         )
+    # before anything is read: a /proc "file" can block, never end, or be the machine's secrets
+    refuse_pseudo(location)
     if location.is_file():
         try:
             sniff_path(location)

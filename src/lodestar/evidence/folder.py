@@ -9,7 +9,9 @@ archive) found that way is yielded as an entry and then its members are walked
 
 Warnings: ``symlink_escape`` (a link whose target resolves outside the source),
 ``symlink_skipped`` (a link inside the source: its target is walked on its own),
-``special_file`` (FIFO, socket, device), ``unreadable`` (with the OS error),
+``special_file`` (FIFO, socket, device), ``pseudo_filesystem`` (a folder or file on /proc,
+/sys, /dev and the like, e.g. a bind mount of /proc: the kernel's state, not evidence; not
+walked, never read), ``unreadable`` (with the OS error),
 ``filename_encoding`` (in ``entry.warnings``: a path component is not valid UTF-8). Spec
 components that are not UTF-8 are escaped with ``spec_name``, the ``!`` ending a folder's name
 with ``escape_separator``; ``local_path`` keeps the real bytes (as ``os.fsdecode`` text, so
@@ -37,6 +39,7 @@ from lodestar.evidence.base import (
     spec_name,
 )
 from lodestar.evidence.containers import walk_container
+from lodestar.evidence.pseudofs import pseudo_devices
 from lodestar.evidence.sniff import open_readonly, sniff_container
 
 
@@ -74,6 +77,22 @@ def _special_kind(mode: int) -> str:
     return f"file of type {oct(stat.S_IFMT(mode))}"
 
 
+def _pseudo_warning(
+    spec: str, st: os.stat_result, pseudo: dict[int, tuple[str, str]]
+) -> EntryWarning | None:
+    found = pseudo.get(st.st_dev)
+    if found is None:
+        return None
+    fstype, mount = found
+    what = "folder" if stat.S_ISDIR(st.st_mode) else "file"
+    return EntryWarning(
+        spec,
+        "pseudo_filesystem",
+        f"{what} on a {fstype} pseudo file system (like {mount}): the kernel's state, not "
+        "evidence; not read",
+    )
+
+
 class FolderReader:
     """Walks a directory tree read-only; see the module docstring."""
 
@@ -94,11 +113,16 @@ class FolderReader:
     ) -> Iterator[EvidenceItem]:
         root = os.path.realpath(os.fsencode(location))
         stack: list[_Frame] = []
+        pseudo = pseudo_devices()
         try:
             try:
                 root_fd = open_readonly(root, directory=True)
             except OSError as exc:
                 yield EntryWarning("", "unreadable", f"cannot open folder: {_os_error(exc)}")
+                return
+            if (warning := _pseudo_warning("", os.fstat(root_fd), pseudo)) is not None:
+                os.close(root_fd)  # a source added before pseudo file systems were refused
+                yield warning
                 return
             stack.append(_Frame(root_fd, (), []))
             try:
@@ -114,7 +138,9 @@ class FolderReader:
                 name = frame.names[frame.index]
                 frame.index += 1
                 rel = (*frame.rel, name)
-                yield from self._visit(frame.fd, root, rel, stack, settings, skip, spool_dir)
+                yield from self._visit(
+                    frame.fd, root, rel, stack, settings, skip, spool_dir, pseudo
+                )
         finally:
             for frame in stack:
                 with contextlib.suppress(OSError):
@@ -129,6 +155,7 @@ class FolderReader:
         settings: Settings,
         skip: SkipFn | None,
         spool_dir: Path | None,
+        pseudo: dict[int, tuple[str, str]],
     ) -> Iterator[EvidenceItem]:
         name = rel[-1]
         spec, valid = _spec(rel)
@@ -138,6 +165,12 @@ class FolderReader:
             yield EntryWarning(spec, "unreadable", f"cannot stat: {_os_error(exc)}")
             return
         mode = st.st_mode
+        # a bind mount of /proc (or /sys …) inside the source: checked before opening
+        if (stat.S_ISDIR(mode) or stat.S_ISREG(mode)) and (
+            warning := _pseudo_warning(spec, st, pseudo)
+        ) is not None:
+            yield warning
+            return
         if stat.S_ISDIR(mode):
             try:
                 fd = open_readonly(name, dir_fd=dir_fd, directory=True)

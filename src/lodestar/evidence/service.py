@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from lodestar.audit import append_event
 from lodestar.errors import NotFound, UserError
 from lodestar.evidence import reader_for
+from lodestar.evidence.pseudofs import refuse_pseudo
 from lodestar.evidence.sniff import open_readonly
 from lodestar.store import CustodyEntry, Source
 
@@ -23,6 +24,7 @@ def add_source(session: Session, *, location: Path, agency: str, label: str, act
     location = Path(location).expanduser()
     if not location.exists():
         raise UserError(f"evidence location {location} does not exist")
+    refuse_pseudo(location)  # named as given: /proc/self resolves to /proc/<pid>
     location = location.resolve()
     reader = reader_for(location)
     existing = session.scalar(select(Source).where(Source.location == str(location)))
@@ -46,7 +48,10 @@ def add_source(session: Session, *, location: Path, agency: str, label: str, act
     session.flush()
     record_custody(session, source, actor=actor, action="added", detail={"kind": reader.name})
     append_event(
-        session, actor=actor, action="evidence.add", target=f"source:{source.id}",
+        session,
+        actor=actor,
+        action="evidence.add",
+        target=f"source:{source.id}",
         detail={"label": label, "agency": agency, "kind": reader.name},
     )
     return source
