@@ -92,6 +92,31 @@ def test_matches_of_one_media_are_capped_with_a_total(ws: Workspace, tmp_path: P
     assert list(other) == [] and other.total == 0 and media_count
 
 
+def test_many_set_matches_do_not_push_near_duplicates_out(ws: Workspace, tmp_path: Path) -> None:
+    media = _ingested(ws, tmp_path)
+    n = MATCHES_LIMIT + 50
+    plain = tmp_path / "names.md5"
+    plain.write_text("".join(f"{media[0].md5}  copy-{i}.jpg\n" for i in range(n)))
+    _import(ws, plain, "names")
+    with ws.store.session() as s:
+        match_exact(s)
+        near = media[1].sha256
+        s.add(
+            Match(
+                media_sha256=media[0].sha256,
+                key=f"media:{near}",
+                other_sha256=near,
+                method="pdq",
+                distance=7,
+            )
+        )
+        s.flush()
+        found = matches_for(s, media[0].sha256)
+    assert found.total == n + 1 and found.more == 50
+    assert [m.get("other_sha256") for m in found if "set" not in m] == [near]
+    assert found[-1]["other_sha256"] == near  # still closest first: distance 7 after the 0s
+
+
 def test_import_hashset_still_returns_the_set(ws: Workspace, tmp_path: Path) -> None:
     plain = tmp_path / "one.md5"
     plain.write_text(("d" * 32 + "\n") * 2, encoding="utf-8")

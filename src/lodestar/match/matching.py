@@ -48,9 +48,11 @@ def _insert_ignore_from(session: Session, query: Any) -> None:
     session.execute(stmt)
 
 
-# The most matches of one media a view is given. A media can match thousands of entries (a
-# set listing one digest under many names, sets imported before duplicates were dropped); the
-# closest come first and the rest is counted, so a media page stays small.
+# The most matches of one media a view is given, of each kind: matches to set entries, and
+# near-duplicate media of the workspace. A media can match thousands of entries (a set listing
+# one digest under many names, sets imported before repeats were dropped); the closest come
+# first and the rest is counted, so a media page stays small. Each kind has its own cap so
+# that many set matches never push the near-duplicates out of the view.
 MATCHES_LIMIT = 200
 
 
@@ -69,7 +71,8 @@ class MatchList(list[dict[str, Any]]):
 
 def matches_for(session: Session, sha256: str, *, limit: int | None = MATCHES_LIMIT) -> MatchList:
     """The stored matches of one media, closest first, with set, category, series and
-    identified flags: at most ``limit`` (None: all); ``.total`` and ``.more`` count the rest."""
+    identified flags: at most ``limit`` set matches and ``limit`` near-duplicate media (None:
+    all); ``.total`` counts every match and ``.more`` those left out."""
     query = (
         select(Match, HashSetEntry, HashSet)
         .join(HashSetEntry, HashSetEntry.id == Match.entry_id, isouter=True)
@@ -77,9 +80,14 @@ def matches_for(session: Session, sha256: str, *, limit: int | None = MATCHES_LI
         .where(Match.media_sha256 == sha256)
         .order_by(Match.distance, Match.id)
     )
-    rows = session.execute(query if limit is None else query.limit(limit))
+    if limit is None:
+        found = list(session.execute(query))
+    else:
+        to_sets = list(session.execute(query.where(Match.entry_id.is_not(None)).limit(limit)))
+        to_media = list(session.execute(query.where(Match.entry_id.is_(None)).limit(limit)))
+        found = sorted(to_sets + to_media, key=lambda r: (r[0].distance, r[0].id))
     out = []
-    for m, e, hs in rows:
+    for m, e, hs in found:
         row: dict[str, Any] = {"method": m.method, "distance": m.distance}
         if e is not None and hs is not None:
             row |= {
@@ -98,7 +106,7 @@ def matches_for(session: Session, sha256: str, *, limit: int | None = MATCHES_LI
             row["other_sha256"] = m.other_sha256
         out.append(row)
     if limit is None or len(out) < limit:
-        return MatchList(out, len(out))
+        return MatchList(out, len(out))  # neither kind can have been cut
     total = session.scalar(
         select(func.count()).select_from(Match).where(Match.media_sha256 == sha256)
     )
