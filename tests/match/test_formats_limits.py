@@ -167,6 +167,21 @@ def test_every_format_refuses_a_file_above_the_size_limit(
     assert caught.value.detail == {"path": str(path)}
 
 
+def test_import_refuses_a_file_above_the_size_limit_before_hashing_it(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "big.md5"
+    path.write_text(md5(1) + "\n" + md5(2) + "\n", encoding="utf-8")
+    monkeypatch.setattr(base, "MAX_FILE_BYTES", 40)
+    hashed: list[Path] = []
+    monkeypatch.setattr("lodestar.match.hashsets._file_sha256", hashed.append)
+    with pytest.raises(DataError, match="more than the 40-byte limit"), ws.store.session() as s:
+        import_hashset(
+            s, path=path, fmt=None, name=None, category_map={}, known_ignorable=None, actor="t"
+        )
+    assert hashed == []
+
+
 def test_icse_within_the_limits_still_reads(tmp_path: Path) -> None:
     assert len(list(read_hashset(write_icse(tmp_path, 4), "icse"))) == 4
 

@@ -28,6 +28,7 @@ from lodestar.match.formats import (
     read_hashset,
     write_hashset,
 )
+from lodestar.match.formats.base import Source
 from lodestar.store import HashSet, HashSetEntry, Item, Match, Media
 
 BATCH = 5000
@@ -107,6 +108,7 @@ def import_hashset_file(
     path = Path(path)
     if not path.is_file():
         raise UserError(f"hash-set file {path} does not exist or is not a file")
+    Source(path).check_size()  # before the file is hashed whole, not only when records are read
     fmt_name = fmt or detect_format(path).name
     records = read_hashset(path, fmt_name)  # checks the file before anything is written
     reader = get_format(fmt_name)
