@@ -13,6 +13,7 @@ import subprocess
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -33,9 +34,10 @@ from lodestar.leads.previews import make_previews
 from lodestar.leads.verify import verify_package
 from lodestar.match.formats import read_hashset
 from lodestar.match.hashsets import import_hashset
+from lodestar.review.media import reveal
 from lodestar.series.service import move_media
 from lodestar.store import HashSetEntry, Media
-from lodestar.store.people_models import AuditEvent
+from lodestar.store.people_models import AuditEvent, User
 from lodestar.workspace import Workspace, open_workspace
 
 from .operation import Op, build_operation
@@ -103,6 +105,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
         pem = keys.export_public_key(s, root=ws.root, actor=op.actor("coord"))["public_key"]
     yield Built(op, lead, path, result, pem.encode())
     ws.close()
+
+
+def _reveal(op: Op, username: str, sha: str) -> None:
+    with op.ws.store.session() as s:
+        user = s.get_one(User, op.actor(username).user_id)
+        reveal(s, user=user, media=s.get_one(Media, sha), now=datetime.now(UTC))
 
 
 def _member(path: Path, name: str) -> bytes:
@@ -315,6 +323,9 @@ def test_clear_preview_needs_justification_and_is_logged(built: Built, tmp_path:
         _package(built.op, built.lead["id"], tmp_path / "x.zip", clear={sha[:12]: "needed"})
     assert not (tmp_path / "x.zip").exists()
     why = "partner must recognise the wallpaper pattern"
+    with pytest.raises(UserError, match="has not revealed media"):  # issue 16: reveal first
+        _package(built.op, built.lead["id"], tmp_path / "clear.zip", clear={sha[:12]: why})
+    _reveal(built.op, "ana", sha)
     out = _package(built.op, built.lead["id"], tmp_path / "clear.zip", clear={sha[:12]: why})
     assert out["clear_previews"] == [{"sha256": sha, "justification": why}]
     manifest = json.loads(_member(tmp_path / "clear.zip", "manifest.json"))

@@ -121,6 +121,9 @@ def test_package_download_then_verify_every_file(leads: Leads) -> None:
     short = coord.post(f"/leads/{lead_id}/package", data={"clear": sha, "justification": "ok"})
     assert short.status_code == 400  # a clear preview needs a real reason
     why = "the wallpaper pattern is the only lead to the room"
+    unseen = coord.post(f"/leads/{lead_id}/package", data={"clear": sha, "justification": why})
+    assert unseen.status_code == 400 and "has not revealed" in unseen.text  # issue 16
+    assert coord.post(f"/api/media/{sha}/reveal").status_code == 200
     got = coord.post(f"/leads/{lead_id}/package", data={"clear": sha, "justification": why})
     assert got.status_code == 200 and got.headers["content-type"] == "application/zip"
     assert "attachment" in got.headers["content-disposition"]

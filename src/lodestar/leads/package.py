@@ -10,22 +10,24 @@ adds what covers them all: ``manifest.json``, ``manifest.sig`` and ``signing-key
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from lodestar.access import Actor, require
 from lodestar.errors import DataError, UserError
-from lodestar.leads.archive import write_zip
+from lodestar.leads.archive import write_pending_zip
 from lodestar.leads.content import collect
 from lodestar.leads.events import lead_event
 from lodestar.leads.keys import public_pem, signing_key
 from lodestar.leads.manifest import MANIFEST, META_FILES, PUBLIC_KEY, SIGNATURE, manifest_bytes
 from lodestar.leads.parts.base import PartContext, PartError, ordered_parts
-from lodestar.leads.previews import check_clear, make_previews
+from lodestar.leads.previews import check_clear, check_revealed, make_previews
 from lodestar.leads.queries import get_lead
 from lodestar.leads.staleness import NeedsReview, require_current_review
 from lodestar.store.lead_models import Lead, LeadPackage
@@ -42,7 +44,12 @@ def build_package(
     clear: Mapping[str, str] | None = None,
     allow_missing: bool = False,
 ) -> dict[str, Any]:
-    """Write the signed package of a reviewed lead to ``out`` and record it (caller commits)."""
+    """Write the signed package of a reviewed lead to ``out`` and record it (caller commits).
+
+    ``out`` appears only when the caller's transaction commits (the ZIP waits beside it as a
+    hidden temporary file until then, and is removed on a rollback): no package file exists
+    that the store does not record. A clear preview must be one the packager has revealed.
+    """
     require(actor, "lead.package")
     lead = get_lead(session, actor=actor, lead_id=lead_id)
     out = Path(out)
@@ -55,6 +62,7 @@ def build_package(
     content = collect(session, lead=lead, actor=actor, key_id=key.key_id)
     shas = [m["sha256"] for m in content["media"]]
     cleared = check_clear(clear or {}, shas)
+    check_revealed(session, actor=actor, shas=sorted(cleared))
     previews = make_previews(session, derived=derived, shas=shas, clear=cleared)
     missing = {p.sha256: p.note for p in previews if p.jpeg is None}
     if missing and not allow_missing:
@@ -72,8 +80,41 @@ def build_package(
         SIGNATURE: private.sign(manifest),
         PUBLIC_KEY: public_pem(private.public_key()).encode(),
     }
-    write_zip(out, members=members, created_at=content["created_at"])
-    return _record(session, actor, lead, out, manifest, key.key_id, cleared, missing, files)
+    pending = write_pending_zip(out, members=members, created_at=content["created_at"])
+    try:
+        data = pending.read_bytes()
+        result = _record(
+            session, actor, lead, out, data, manifest, key.key_id, cleared, missing, files
+        )
+    except BaseException:
+        pending.unlink(missing_ok=True)
+        raise
+    _place_on_commit(session, pending, out)
+    return result
+
+
+def _place_on_commit(session: Session, pending: Path, out: Path) -> None:
+    """Move ``pending`` to ``out`` when the session's transaction commits; drop it otherwise.
+
+    The listeners stay on the (short-lived) session; ``done`` keeps them to this transaction.
+    """
+    root = session.get_transaction()
+    done = False
+
+    def place(_session: Session) -> None:
+        nonlocal done
+        if not done:
+            done = True
+            os.replace(pending, out)
+
+    def end(_session: Session, transaction: SessionTransaction) -> None:
+        nonlocal done
+        if transaction is root or (root is None and transaction.parent is None):
+            done = True
+            pending.unlink(missing_ok=True)  # no-op after a commit moved it into place
+
+    event.listen(session, "after_commit", place)
+    event.listen(session, "after_transaction_end", end)
 
 
 def build_parts(context: PartContext) -> dict[str, bytes]:
@@ -96,13 +137,13 @@ def _record(
     actor: Actor,
     lead: Lead,
     out: Path,
+    data: bytes,
     manifest: bytes,
     key_id: str,
     cleared: dict[str, str],
     missing: dict[str, str],
     files: dict[str, bytes],
 ) -> dict[str, Any]:
-    data = out.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     sizes = {name: len(b) for name, b in files.items()}
     row = LeadPackage(

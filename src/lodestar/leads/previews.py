@@ -7,13 +7,16 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from PIL import Image
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lodestar.access import Actor
 from lodestar.blur import blurred_jpeg, thumb_file
 from lodestar.errors import DataError, LodestarError, UserError
 from lodestar.leads.pdf import Preview
 from lodestar.review.media import get_limits
 from lodestar.store import Media
+from lodestar.store.people_models import Reveal
 
 MIN_JUSTIFICATION = 15  # characters: a reason, not "ok"
 
@@ -65,3 +68,33 @@ def check_clear(clear: Mapping[str, str], shas: list[str]) -> dict[str, str]:
             )
         out[matches[0]] = why.strip()
     return out
+
+
+def check_revealed(session: Session, *, actor: Actor, shas: list[str]) -> None:
+    """A clear preview goes out only if the packager has revealed that media themselves.
+
+    Reveals are per user (audited, counted as exposure), so a packager without an account
+    (the workstation operator) cannot include one: they package as a user who revealed it.
+    """
+    if not shas:
+        return
+    if actor.user_id is None:
+        raise UserError(
+            "a clear preview must first be revealed by whoever packages it: reveal it in the "
+            "workbench, then package as that user (--as USER)",
+            detail={"not_revealed": shas},
+        )
+    seen = set(
+        session.scalars(
+            select(Reveal.media_sha256).where(
+                Reveal.user_id == actor.user_id, Reveal.media_sha256.in_(shas)
+            )
+        )
+    )
+    unseen = [s for s in shas if s not in seen]
+    if unseen:
+        raise UserError(
+            f"{actor.name} has not revealed media {', '.join(s[:12] + '…' for s in unseen)}; "
+            "reveal it before including it clear",
+            detail={"not_revealed": unseen},
+        )
