@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from lodestar.errors import ExitCode
+from lodestar.review.media import reveal
+from lodestar.store import Media
+from lodestar.store.people_models import User
 from lodestar.workspace import Workspace
 
 from ..cli.runner import run
@@ -107,15 +111,11 @@ def test_leads_end_to_end(
     assert code == ExitCode.USER_ERROR and json.loads(err)["error"]["code"] == "key_revoked"
 
     crop = tmp_path / "crop.png"
-    code, out, _ = run(
-        capsys,
-        *w,
-        "crop",
-        op.media["A"][0][:10],
-        "--box",
-        "10,10,50,40",
-        "--out",
-        str(crop),
-        "--json",
-    )
+    args = [*w, "crop", op.media["A"][0][:10], "--box", "10,10,50,40", "--out", str(crop)]
+    code, _, err = run(capsys, *args, "--as", "ana", "--json")  # issue 16: reveal first
+    assert code == ExitCode.USER_ERROR and "reveal media" in err and not crop.exists()
+    with op.ws.store.session() as s:
+        user = s.get_one(User, op.actor("ana").user_id)
+        reveal(s, user=user, media=s.get_one(Media, op.media["A"][0]), now=datetime.now(UTC))
+    code, out, _ = run(capsys, *args, "--as", "ana", "--json")
     assert code == 0 and out["width"] == 50 and crop.is_file()

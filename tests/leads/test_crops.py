@@ -6,6 +6,7 @@ import io
 import json
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,9 @@ from sqlalchemy import select
 
 from lodestar.errors import Forbidden, UserError
 from lodestar.leads.crops import export_crop, parse_box
-from lodestar.store.people_models import AuditEvent
+from lodestar.review.media import reveal
+from lodestar.store import Media
+from lodestar.store.people_models import AuditEvent, User
 from lodestar.workspace import Workspace
 
 from .operation import Op, build_operation
@@ -36,7 +39,16 @@ def _exif_tags(path: Path) -> dict[str, object]:
     return tags
 
 
+def _reveal(op: Op, actor: str) -> None:
+    """A crop needs the media revealed to its user first (issue 16)."""
+    with op.ws.store.session() as s:
+        user = s.get_one(User, op.actor(actor).user_id)
+        reveal(s, user=user, media=s.get_one(Media, op.media["A"][0]), now=datetime.now(UTC))
+
+
 def _crop(op: Op, out: Path, box: str, actor: str = "ana") -> dict:
+    if op.actor(actor).role != "liaison":
+        _reveal(op, actor)
     with op.ws.store.session() as s:
         return export_crop(
             s,

@@ -187,6 +187,10 @@ def test_crop_holds_only_the_box_and_is_logged(leads: Leads) -> None:
     page = analyst.get(f"/media/{sha}").text
     assert f'action="/media/{sha}/crop"' in page and "/static/crop.js" in page
     assert f'action="/media/{sha}/crop"' not in op.client("liaison-a").get(f"/media/{sha}").text
+    box = {"x": "150", "y": "30", "w": "70", "h": "70"}
+    unrevealed = analyst.post(f"/media/{sha}/crop", data=box)
+    assert unrevealed.status_code == 400 and "reveal media" in unrevealed.text  # issue 16
+    assert analyst.post(f"/api/media/{sha}/reveal").status_code == 200
     got = analyst.post(f"/media/{sha}/crop", data={"x": "150", "y": "30", "w": "70", "h": "70"})
     assert got.status_code == 200 and got.headers["content-type"] == "image/png"
     crop = Image.open(io.BytesIO(got.content))

@@ -3,7 +3,8 @@
 The analyst gives a box (drawn on the blurred preview by /static/crop.js, or typed in the
 form without JavaScript); ``lodestar.leads.crops.export_crop`` cuts only that box from the
 original into a fresh image without metadata and logs the export (``crop.export``) with the
-output's SHA-256. The crop is streamed back and not kept on the server.
+output's SHA-256. The crop is streamed back and not kept on the server. The user must have
+the media revealed (the crop counts as exposure) and the box is capped to a share of the image.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from lodestar.access import agency_scope
 from lodestar.leads.crops import export_crop
 from lodestar.review import operation
 from lodestar.review.auth import Principal
-from lodestar.web.deps import DB, permitted, workspace_of
+from lodestar.web.deps import DB, now_of, permitted, workspace_of
 from lodestar.web.routes._twin import download_twin
 
 router = APIRouter()
@@ -68,6 +69,7 @@ def crop(request: Request, session: DB, principal: Cropper, sha256: Sha, body: C
             out=out,
             settings=ws.settings,
             spool_dir=ws.spool,
+            now=now_of(request),  # the clock the user's reveal was recorded with
         )
         data = out.read_bytes()
     return Response(
