@@ -153,7 +153,7 @@ def test_a_crashed_worker_leaves_no_exiftool(tmp_path: Path) -> None:
     image = write_jpeg(tmp_path / "shot.jpg")
     task = DeepTask(ClueInput("0" * 64, image, "image"), ("metadata",), 1, str(image), False)
     read: Callable[[], object] = partial(run_task, task)
-    tasks: list[Callable[[], object]] = [*[read] * 6, os.abort, *[read] * 6]
+    tasks: list[Callable[[], object]] = [*[read] * 4, os.abort, *[read] * 3]
     seen: set[int] = set()
     pool = LocalPoolExecutor(2, in_flight_per_worker=2, chunk=1, initializer=worker_init)
     try:

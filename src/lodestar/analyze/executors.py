@@ -100,7 +100,14 @@ class LocalPoolExecutor:
         """``weight`` (bytes a task carries) closes a chunk early at CHUNK_BYTES."""
         flight: _InFlight[T, R] = _InFlight()
         for chunk in _chunks(tasks, self._chunk, weight):
-            flight.add(self._pool.submit(_run_chunk, fn, chunk), chunk)
+            try:
+                fut = self._pool.submit(_run_chunk, fn, chunk)
+            except BrokenProcessPool:
+                # The pool broke after the last drain (its manager saw the crash first): the
+                # tasks in flight are the suspects; this chunk never ran, so it goes on as usual.
+                yield from self._recover(fn, flight.pop_all(), on_crash)
+                fut = self._pool.submit(_run_chunk, fn, chunk)
+            flight.add(fut, chunk)
             while len(flight) >= self._limit:
                 yield from self._drain(fn, flight, on_crash)
         while len(flight):
@@ -118,11 +125,16 @@ class LocalPoolExecutor:
             try:
                 yield from fut.result()
             except BrokenProcessPool:
-                suspects = [*chunk, *flight.pop_all()]
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                yield from self._isolate(fn, suspects, on_crash)
-                self._pool = self._new_pool(self._workers)
+                yield from self._recover(fn, [*chunk, *flight.pop_all()], on_crash)
                 return
+
+    def _recover(
+        self, fn: Callable[[T], R], suspects: list[T], on_crash: Callable[[T], R]
+    ) -> Iterator[R]:
+        """The pool broke: re-run the tasks that were in it one by one, then a fresh pool."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        yield from self._isolate(fn, suspects, on_crash)
+        self._pool = self._new_pool(self._workers)
 
     def _isolate(
         self, fn: Callable[[T], R], suspects: list[T], on_crash: Callable[[T], R]
