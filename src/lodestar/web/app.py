@@ -19,6 +19,7 @@ from lodestar.review.auth import LoginLimiter
 from lodestar.review.config import WebConfig
 from lodestar.web.deps import proxy_networks
 from lodestar.web.errors import http_status
+from lodestar.web.limits import BodyLimits
 from lodestar.web.pages import render
 from lodestar.web.routes import ROUTERS
 from lodestar.workspace import Workspace
@@ -67,6 +68,8 @@ def create_app(workspace: Workspace, *, config: WebConfig | None = None) -> Fast
     for router in ROUTERS:
         app.include_router(router)
     _add_error_handlers(app)
+    # Added before the headers middleware, so it runs inside it: a 413 gets the headers too.
+    app.add_middleware(BodyLimits)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
@@ -120,7 +123,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        codes = {404: "not_found", 405: "method_not_allowed"}
+        codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
         body = error_body(codes.get(exc.status_code, "http_error"), str(exc.detail))
         return _error_response(request, exc.status_code, body)
 
