@@ -116,6 +116,10 @@ def test_crop_box_drawn_on_the_blurred_preview(op: Operation, server: str) -> No
             page = same_origin_page(browser, server, requested, accept_downloads=True)
             sign_in(page, server, "ana-a")
             page.goto(f"{server}/media/{sha}")
+            # A crop needs a reveal first (logged, counted as exposure); the crop tool's own
+            # preview stays blurred.
+            page.click(f"#fig-{sha[:16]} button")
+            page.wait_for_selector(f"#fig-{sha[:16]} img[src='/api/media/{sha}/clear']")
             preview = page.locator("#crop-preview")
             assert preview.get_attribute("src") == f"/api/media/{sha}/thumb"  # blurred
             page.wait_for_function(
