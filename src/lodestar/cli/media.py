@@ -54,12 +54,14 @@ def media_show(
     """Show one media with every occurrence."""
     with session_scope() as session:
         out = media_as_dict(find_media(session, sha256), with_items=True)
-        out["matches"] = matches_for(session, out["sha256"])
+        matches = matches_for(session, out["sha256"])
+        out["matches"] = list(matches)
+        out["matches_total"] = matches.total  # the list is capped: total says how many exist
     emit(out, as_json=as_json, text=_print_media)
 
 
 def _print_media(out: dict[str, Any]) -> None:
-    print_fields(out, skip=("items", "exif", "matches"))
+    print_fields(out, skip=("items", "exif", "matches", "matches_total"))
     for item in out["items"]:
         console.print(f"  in {item['source']} ({item['agency']}): {item['path_spec']}")
     for m in out["matches"]:
@@ -67,6 +69,8 @@ def _print_media(out: dict[str, Any]) -> None:
             f"  match {m['method']} d={m['distance']}: {m.get('set') or m.get('other_sha256')} "
             f"category={m.get('category') or m.get('category_raw')} series={m.get('series')}"
         )
+    if out["matches_total"] > len(out["matches"]):
+        console.print(f"  … and {out['matches_total'] - len(out['matches'])} more matches")
 
 
 @warnings_app.command("list")

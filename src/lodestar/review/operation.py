@@ -127,6 +127,7 @@ def media_detail(session: Session, *, sha256: str, scope: str | None) -> dict[st
     if scope is not None:
         out["items"] = [i for i in out["items"] if i["agency"] == scope]
     matches = matches_for(session, media.sha256)
+    out["matches_total"] = matches.total  # the lists below are capped, closest first
     out["known_matches"] = [m for m in matches if "set" in m]
     out["near_duplicates"] = [
         m
