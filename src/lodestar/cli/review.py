@@ -213,14 +213,16 @@ def serve_command(
     import uvicorn
 
     from lodestar.review.config import WebConfig
-    from lodestar.web.app import create_app
+    from lodestar.web.app import create_app, server_options
 
     with workspace() as ws:
         if demo_accounts:
             _print_demo_accounts(_demo_accounts(ws))
-        app = create_app(ws, config=WebConfig(secure_cookies=not insecure_cookies))
+        config = WebConfig(secure_cookies=not insecure_cookies)
+        app = create_app(ws, config=config)
         console.print(f"Lodestar workbench on http://{host}:{port}/ (Ctrl-C stops it)")
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        # The app reads forwarded headers itself, only from configured proxies.
+        uvicorn.run(app, host=host, port=port, log_level="info", **server_options(config))
 
 
 @users_app.command("demo-accounts")
