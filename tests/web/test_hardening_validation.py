@@ -102,3 +102,81 @@ def test_largest_id_is_still_a_plain_404(op: Operation) -> None:
     client = _client(op, "coord")
     response = client.get(f"/api/series/{2**31 - 1}")
     assert response.status_code == 404
+
+
+# The rest of the route modules (leads, lead files, media frames, wellness): the same cases.
+# {lead} is a real lead id of no consequence: validation refuses the request before any handler.
+MANY_KEYS = {f"{i:08x}": "why" for i in range(101)}
+MORE_CASES: list[tuple[str, str, Any, Any]] = [
+    ("GET", f"/api/leads/{BIG}", None, None),
+    ("GET", f"/api/leads/{TOO_BIG}", None, None),
+    ("GET", f"/leads/{BIG}", None, None),
+    ("GET", "/api/leads?status=%00", None, None),
+    ("GET", "/leads?country=%00", None, None),
+    ("GET", f"/leads/new?series={BIG}", None, None),
+    ("POST", "/api/leads", {"series_ids": [BIG], "country": "PT"}, None),
+    ("POST", "/api/leads", {"series_ids": [TOO_BIG], "country": "PT"}, None),
+    ("POST", "/api/leads", {"series_ids": [1], "country": "PT", "clue_ids": [BIG]}, None),
+    ("POST", "/api/leads", {"series_ids": [1], "country": "P\x00"}, None),
+    ("POST", "/api/leads", {"series_ids": [1], "country": "PT", "summary": "a\x00"}, None),
+    ("POST", "/api/leads", {"series_ids": [1], "country": "PT", "urgency": "u" * 17}, None),
+    ("POST", "/leads", None, {"series_ids": str(BIG), "country": "PT"}),
+    ("POST", "/leads", None, {"series_ids": "1", "country": "PT", "clue_ids": str(BIG)}),
+    ("POST", "/leads", None, {"series_ids": "1", "country": "PT", "title": "a\x00"}),
+    ("POST", f"/api/leads/{BIG}/review", {"note": ""}, None),
+    ("POST", "/api/leads/{lead}/review", {"note": "\x00"}, None),
+    ("POST", f"/leads/{BIG}/review", None, {"note": ""}),
+    ("POST", "/leads/{lead}/send", None, {"note": "a\x00"}),
+    ("POST", f"/api/leads/{TOO_BIG}/send", {"note": ""}, None),
+    ("POST", "/api/leads/{lead}/acknowledge", {"reference": "\x00"}, None),
+    ("POST", "/leads/{lead}/acknowledge", None, {"reference": "r\x00"}),
+    ("POST", "/api/leads/{lead}/outcome", {"outcome": "victim_identified", "count": BIG}, None),
+    ("POST", "/api/leads/{lead}/outcome", {"outcome": "victim_identified", "count": 0}, None),
+    ("POST", "/api/leads/{lead}/outcome", {"outcome": "a\x00"}, None),
+    ("POST", "/leads/{lead}/outcome", None, {"outcome": "victim_identified", "count": str(BIG)}),
+    ("POST", "/leads/{lead}/outcome", None, {"outcome": "victim_identified", "count": "10001"}),
+    ("POST", f"/api/leads/{BIG}/package", {"clear": {}}, None),
+    ("POST", "/api/leads/{lead}/package", {"clear": {"ab\x00cdefg": "why"}}, None),
+    ("POST", "/api/leads/{lead}/package", {"clear": {"abcdefgh": "why\x00"}}, None),
+    ("POST", "/api/leads/{lead}/package", {"clear": {"a" * 65: "why"}}, None),
+    ("POST", "/api/leads/{lead}/package", {"clear": MANY_KEYS}, None),
+    ("POST", "/leads/{lead}/package", None, {"clear": "ab\x00", "justification": "why"}),
+    ("POST", "/leads/{lead}/package", None, {"clear": "abcdefgh", "justification": "\x00"}),
+    ("GET", f"/api/frames/{BIG}/thumb", None, None),
+    ("GET", f"/api/frames/{TOO_BIG}/clear", None, None),
+    ("POST", "/api/wellness/preferences", {"blur": BIG}, None),
+    ("POST", "/wellness/preferences", None, {"blur": str(BIG)}),
+    ("POST", "/api/wellness/limits", {"reveal_s": BIG}, None),
+    ("POST", "/api/wellness/limits", {"break_window_s": TOO_BIG}, None),
+    (
+        "POST",
+        "/wellness/limits",
+        None,
+        {
+            "blur_min": "6",
+            "blur_max": "40",
+            "blur_default": "16",
+            "reveal_s": str(BIG),
+            "break_after_s": "900",
+        },
+    ),
+]
+
+
+def test_huge_ids_and_nul_are_422_on_leads_media_and_wellness(op: Operation) -> None:
+    """Issue 16 #9 on the lead, lead-file, frame and wellness routes (coordinator: every
+    permission they check, so validation is what answers)."""
+    client = _client(op, "coord")
+    lead = 1  # no lead exists: a request that got past validation would be a 404
+    wrong = []
+    for method, template, body, form in MORE_CASES:
+        url = template.replace("{lead}", str(lead))
+        if form is not None:
+            response = client.request(method, url, data=form)
+        else:
+            response = client.request(method, url, json=body)
+        try:
+            _assert_refused(response, url)
+        except AssertionError:
+            wrong.append((method, template, body or form, response.status_code))
+    assert not wrong, "\n".join(repr(w)[:200] for w in wrong)  # every case, not the first

@@ -28,7 +28,8 @@ DEFAULT_LIMITS: dict[str, Any] = {
     "break_after_s": 15 * 60,  # exposure within the window that triggers a break reminder
     "break_window_s": 60 * 60,
 }
-_LIMIT_BOUNDS = {
+# (lowest, highest) each limit may be set to; the web takes its request bounds from here too.
+LIMIT_BOUNDS = {
     "blur_min": (2, 80),
     "blur_max": (2, 80),
     "blur_default": (2, 80),
@@ -54,9 +55,9 @@ def set_limits(
         if key == "colour_allowed":
             limits[key] = bool(value)
             continue
-        if key not in _LIMIT_BOUNDS:
+        if key not in LIMIT_BOUNDS:
             raise UserError(f"unknown wellness limit {key!r}")
-        low, high = _LIMIT_BOUNDS[key]
+        low, high = LIMIT_BOUNDS[key]
         if not isinstance(value, int) or not low <= value <= high:
             raise UserError(f"{key} must be a whole number from {low} to {high}")
         limits[key] = value

@@ -29,7 +29,7 @@ from lodestar.leads.package import build_package
 from lodestar.leads.reply import import_reply
 from lodestar.leads.verify import verify_package
 from lodestar.review.auth import Principal
-from lodestar.web.deps import DB, permitted, workspace_of
+from lodestar.web.deps import DB, id_param, permitted, text_param, workspace_of
 from lodestar.web.pages import render
 from lodestar.web.routes._twin import download_twin, twin
 
@@ -37,20 +37,29 @@ router = APIRouter()
 Viewer = Annotated[Principal, Depends(permitted("lead.view"))]
 Packager = Annotated[Principal, Depends(permitted("lead.package"))]
 Responder = Annotated[Principal, Depends(permitted("lead.respond"))]
-LeadId = Annotated[int, Path(ge=1, description="Lead id")]
+LeadId = Annotated[int, id_param(Path, "Lead id")]  # ≤ 2^31-1: a 422, not a driver's 500
 MAX_UPLOAD = 2 << 30  # bytes: a package of a large series, not an evidence image
 ZIP: dict[str, Any] = {"content": {"application/zip": {}}}
 
 
+# A clear preview is one revealed media with a justification; a lead rarely needs more than a
+# few, and every entry is checked against every media of the lead, so the map is bounded too.
+MAX_CLEAR = 100
+ClearRef = Annotated[str, text_param(64)]  # a SHA-256 or a prefix of one
+Justification = Annotated[str, text_param(4000)]
+
+
 class PackageIn(BaseModel):
-    clear: dict[str, str] = Field(
-        default_factory=dict, description="media SHA-256 (or prefix ≥ 8) → written justification"
+    clear: dict[ClearRef, Justification] = Field(
+        default_factory=dict,
+        max_length=MAX_CLEAR,
+        description="media SHA-256 (or prefix ≥ 8) → written justification",
     )
 
 
 def _package_fields(
-    clear: Annotated[str, Form(max_length=64)] = "",
-    justification: Annotated[str, Form(max_length=4000)] = "",
+    clear: Annotated[str, text_param(64, Form)] = "",
+    justification: Annotated[str, text_param(4000, Form)] = "",
 ) -> PackageIn:
     """The form shows one media clear at the most."""
     if justification.strip() and not clear:

@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from lodestar.audit import append_event
 from lodestar.leads import service
 from lodestar.leads.jurisdiction import suggest_countries
+from lodestar.leads.lifecycle import MAX_COUNT
 from lodestar.review.auth import Principal
 from lodestar.store.lead_models import LEAD_STATUSES
 from lodestar.store.people_models import Agency
-from lodestar.web.deps import DB, permitted
+from lodestar.web.deps import DB, BodyId, id_param, permitted, text_param
 from lodestar.web.lead_view import lead_media, page_actions, series_clues
 from lodestar.web.pages import render
 from lodestar.web.routes._twin import twin
@@ -33,40 +34,44 @@ Editor = Annotated[Principal, Depends(permitted("lead.edit"))]
 Reviewer = Annotated[Principal, Depends(permitted("lead.review"))]
 Sender = Annotated[Principal, Depends(permitted("lead.send"))]
 Responder = Annotated[Principal, Depends(permitted("lead.respond"))]
-LeadId = Annotated[int, Path(ge=1, description="Lead id")]
-Filter = Annotated[str | None, Query(max_length=16)]
-Text = Annotated[str, Form(max_length=4000)]
+# Ids and text through web.deps (issue 16 #9): a 2^64 id or a NUL is a 422 here, not a 500
+# from the driver. The lengths are the ones the forms always had.
+LeadId = Annotated[int, id_param(Path, "Lead id")]
+Filter = Annotated[str | None, text_param(16, Query)]
+Text = Annotated[str, text_param(4000, Form)]
+Count = Annotated[int, Field(ge=1, le=MAX_COUNT)]  # the lifecycle's own bound, said at the edge
 
 
 class LeadIn(BaseModel):
-    series_ids: list[int] = Field(min_length=1, max_length=100)
-    country: str = Field(max_length=2)
-    agency: str | None = Field(default=None, max_length=64)
-    urgency: str = "routine"
-    urgency_reason: str = Field(default="", max_length=4000)
-    summary: str = Field(default="", max_length=20000)
-    clue_ids: list[int] = Field(default_factory=list, max_length=1000)
-    title: str | None = Field(default=None, max_length=200)
-    country_note: str = Field(default="", max_length=4000)
+    series_ids: list[BodyId] = Field(min_length=1, max_length=100)
+    country: str = text_param(2)
+    agency: str | None = text_param(64, default=None)
+    urgency: str = text_param(16, default="routine")  # the service names the allowed ones
+    urgency_reason: str = text_param(4000, default="")
+    summary: str = text_param(20000, default="")
+    clue_ids: list[BodyId] = Field(default_factory=list, max_length=1000)
+    title: str | None = text_param(200, default=None)
+    country_note: str = text_param(4000, default="")
 
 
 class NoteIn(BaseModel):
-    note: str = Field(default="", max_length=4000)
+    note: str = text_param(4000, default="")
 
 
 class AckIn(BaseModel):
-    reference: str = Field(default="", max_length=200)
-    note: str = Field(default="", max_length=4000)
+    reference: str = text_param(200, default="")
+    note: str = text_param(4000, default="")
 
 
 class OutcomeIn(BaseModel):
-    outcome: str = Field(max_length=32)
-    note: str = Field(default="", max_length=4000)
-    # Bounds (1 … MAX_COUNT) are the lifecycle service's, one check for the API and the form.
-    count: int = 1
-    to_country: str | None = Field(default=None, max_length=2)
-    correction: str = Field(
-        default="", max_length=4000, description="why a recorded outcome of this kind is replaced"
+    outcome: str = text_param(32)
+    note: str = text_param(4000, default="")
+    # 1 … MAX_COUNT, the lifecycle service's bound (it checks again for the CLI and replies):
+    # one number for the API and the form, and a 2^64 is refused before it reaches the store.
+    count: Count = 1
+    to_country: str | None = text_param(2, default=None)
+    correction: str = text_param(
+        4000, default="", description="why a recorded outcome of this kind is replaced"
     )
 
 
@@ -147,7 +152,7 @@ def new_lead_page(
     request: Request,
     session: DB,
     principal: Editor,
-    series: Annotated[list[int], Query(min_length=1, max_length=100)],
+    series: Annotated[list[BodyId], Query(min_length=1, max_length=100)],
 ) -> Response:
     suggestion = suggest_countries(session, series_ids=series)
     agencies = session.execute(
@@ -181,15 +186,16 @@ def lead_page(request: Request, session: DB, principal: Viewer, lead_id: LeadId)
 
 
 def _lead_fields(
-    series_ids: Annotated[list[int], Form(min_length=1, max_length=100)],
-    country: Annotated[str, Form(max_length=2)] = "",
-    country_other: Annotated[str, Form(max_length=2)] = "",
-    agency: Annotated[str, Form(max_length=64)] = "",
-    urgency: Annotated[str, Form(max_length=16)] = "routine",
+    # list items take the Field form of the id rule (BodyId), in a query or form list alike
+    series_ids: Annotated[list[BodyId], Form(min_length=1, max_length=100)],
+    country: Annotated[str, text_param(2, Form)] = "",
+    country_other: Annotated[str, text_param(2, Form)] = "",
+    agency: Annotated[str, text_param(64, Form)] = "",
+    urgency: Annotated[str, text_param(16, Form)] = "routine",
     urgency_reason: Text = "",
-    summary: Annotated[str, Form(max_length=20000)] = "",
-    clue_ids: Annotated[list[int] | None, Form(max_length=1000)] = None,
-    title: Annotated[str, Form(max_length=200)] = "",
+    summary: Annotated[str, text_param(20000, Form)] = "",
+    clue_ids: Annotated[list[BodyId] | None, Form(max_length=1000)] = None,
+    title: Annotated[str, text_param(200, Form)] = "",
     country_note: Text = "",
 ) -> LeadIn:
     return LeadIn(
@@ -244,7 +250,7 @@ def send(session: DB, principal: Sender, lead_id: LeadId, body: NoteIn) -> dict[
     return service.send_lead(session, actor=principal.as_actor(), lead_id=lead_id, note=body.note)
 
 
-def _ack_fields(reference: Annotated[str, Form(max_length=200)] = "", note: Text = "") -> AckIn:
+def _ack_fields(reference: Annotated[str, text_param(200, Form)] = "", note: Text = "") -> AckIn:
     return AckIn(reference=reference, note=note)
 
 
@@ -264,10 +270,10 @@ def acknowledge(session: DB, principal: Responder, lead_id: LeadId, body: AckIn)
 
 
 def _outcome_fields(
-    outcome: Annotated[str, Form(max_length=32)],
+    outcome: Annotated[str, text_param(32, Form)],
     note: Text = "",
-    count: Annotated[int, Form()] = 1,  # bounded by the service, as the API's is
-    to_country: Annotated[str, Form(max_length=2)] = "",
+    count: Annotated[int, Form(ge=1, le=MAX_COUNT)] = 1,  # the same bound as the API's
+    to_country: Annotated[str, text_param(2, Form)] = "",
     correction: Text = "",
 ) -> OutcomeIn:
     return OutcomeIn(

@@ -26,14 +26,14 @@ from lodestar.series.stage import SERIES_INPUTS
 from lodestar.stages import mark_pending, store_inputs
 from lodestar.store import Media
 from lodestar.store.people_models import User as UserRow
-from lodestar.web.deps import DB, now_of, permitted, workspace_of
+from lodestar.web.deps import DB, id_param, now_of, permitted, workspace_of
 from lodestar.web.pages import render
 from lodestar.web.routes._twin import twin
 
 router = APIRouter()
 Viewer = Annotated[Principal, Depends(permitted("media.view"))]
 Sha = Annotated[str, Path(pattern="^[0-9a-f]{64}$", description="SHA-256 of the media")]
-FrameId = Annotated[int, Path(ge=1, description="Opaque id of a keyframe or contact sheet")]
+FrameId = Annotated[int, id_param(Path, "Opaque id of a keyframe or contact sheet")]
 JPEG: dict[str, Any] = {"content": {"image/jpeg": {}}}
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from lodestar.access import allowed
 from lodestar.review import media as wellness
@@ -22,19 +23,30 @@ Team = Annotated[Principal, Depends(permitted("wellness.team"))]
 Limits = Annotated[Principal, Depends(permitted("wellness.limits"))]
 
 
+def _bounded(key: str, where: Callable[..., Any] = Field, **kw: Any) -> Any:
+    """A limit's own bounds (review.media.LIMIT_BOUNDS) at the edge: a 2^64 is a 422 in the
+    one shape, as in every other route; the service still checks the combination (and the
+    preference against the limits in force, which move)."""
+    low, high = wellness.LIMIT_BOUNDS[key]
+    return where(ge=low, le=high, **kw)
+
+
+Blur = Annotated[int, _bounded("blur_default")]  # any blur a coordinator could allow
+
+
 class PreferenceIn(BaseModel):
-    blur: int
+    blur: Blur
     colour: bool = False
 
 
 class LimitsIn(BaseModel):
-    blur_min: int | None = None
-    blur_max: int | None = None
-    blur_default: int | None = None
+    blur_min: int | None = _bounded("blur_min", default=None)
+    blur_max: int | None = _bounded("blur_max", default=None)
+    blur_default: int | None = _bounded("blur_default", default=None)
     colour_allowed: bool | None = None
-    reveal_s: int | None = None
-    break_after_s: int | None = None
-    break_window_s: int | None = None
+    reveal_s: int | None = _bounded("reveal_s", default=None)
+    break_after_s: int | None = _bounded("break_after_s", default=None)
+    break_window_s: int | None = _bounded("break_window_s", default=None)
 
 
 @router.get("/wellness", include_in_schema=False)
@@ -63,7 +75,7 @@ twin_to_wellness = partial(twin, router, then=_to_wellness)
 
 
 def _preference_fields(
-    blur: Annotated[int, Form()], colour: Annotated[bool, Form()] = False
+    blur: Annotated[int, _bounded("blur_default", Form)], colour: Annotated[bool, Form()] = False
 ) -> PreferenceIn:
     return PreferenceIn(blur=blur, colour=colour)
 
@@ -84,11 +96,11 @@ def preferences(session: DB, principal: Self, body: PreferenceIn) -> dict[str, A
 
 
 def _limits_fields(
-    blur_min: Annotated[int, Form()],
-    blur_max: Annotated[int, Form()],
-    blur_default: Annotated[int, Form()],
-    reveal_s: Annotated[int, Form()],
-    break_after_s: Annotated[int, Form()],
+    blur_min: Annotated[int, _bounded("blur_min", Form)],
+    blur_max: Annotated[int, _bounded("blur_max", Form)],
+    blur_default: Annotated[int, _bounded("blur_default", Form)],
+    reveal_s: Annotated[int, _bounded("reveal_s", Form)],
+    break_after_s: Annotated[int, _bounded("break_after_s", Form)],
     colour_allowed: Annotated[bool, Form()] = False,
 ) -> LimitsIn:
     """The form sets every limit but the break window (the API may change any one alone)."""
