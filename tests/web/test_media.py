@@ -51,6 +51,20 @@ def _audit_targets(op: Operation, action: str) -> list[str]:
     return [e["target"] for e in events]
 
 
+def test_hiding_again_is_audited(op: Operation) -> None:
+    """Issue 16 #13: a reveal was audited, blurring it again was not (the log showed a reveal
+    that seemed to run its full time)."""
+    sha = op.media[AGENCY_A]
+    client = op.client("ana-a")
+    client.post(f"/api/media/{sha}/reveal")
+    op.clock.advance(5)
+    assert client.post(f"/api/media/{sha}/hide").json() == {"ok": True}
+    assert client.get(f"/api/media/{sha}/clear").status_code == 403
+    events = op.client("auditor").get("/api/audit", params={"action": "media.hide"}).json()
+    assert [(e["actor"], e["target"]) for e in events] == [("ana-a", f"media:{sha}")]
+    assert events[0]["detail"] == {"via": "web", "ended": 1}
+
+
 def test_preferences_stay_within_the_coordinators_limits(op: Operation) -> None:
     sha = op.media[AGENCY_A]
     client = op.client("ana-a")

@@ -146,14 +146,29 @@ def active_reveal(session: Session, *, user_id: int, sha256: str, now: datetime)
     return latest if as_utc(latest.started_at) <= now < as_utc(latest.ends_at) else None
 
 
-def hide(session: Session, *, user_id: int, sha256: str, now: datetime) -> int:
-    """End this user's open reveals of one media now; the exposure stops counting."""
+def hide(
+    session: Session, *, user_id: int, actor: str, sha256: str, now: datetime, via: str = "web"
+) -> int:
+    """End this user's open reveals of one media now; the exposure stops counting.
+
+    Audited like the reveal (issue 16 #13), even when nothing was open: the log then shows
+    when the clear image went away, not only when it came, and a hide of an already hidden
+    media is still the user's act (``ended`` says how many reveals it closed)."""
     result = session.execute(
         update(Reveal)
         .where(Reveal.user_id == user_id, Reveal.media_sha256 == sha256, Reveal.ends_at > now)
         .values(ends_at=now)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    ended = int(getattr(result, "rowcount", 0) or 0)
+    append_event(
+        session,
+        actor=actor,
+        user_id=user_id,
+        action="media.hide",
+        target=f"media:{sha256}",
+        detail={"via": via, "ended": ended},
+    )
+    return ended
 
 
 def exposure_seconds(session: Session, *, user_id: int, since: datetime, now: datetime) -> float:

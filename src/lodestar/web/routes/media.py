@@ -280,4 +280,10 @@ def reveal(request: Request, session: DB, principal: Viewer, sha256: Sha) -> Non
 )
 def hide(request: Request, session: DB, principal: Viewer, sha256: Sha) -> None:
     _media(session, principal, sha256)
-    wellness_media.hide(session, user_id=principal.user_id, sha256=sha256, now=now_of(request))
+    wellness_media.hide(
+        session,
+        user_id=principal.user_id,
+        actor=principal.username,
+        sha256=sha256,
+        now=now_of(request),
+    )
