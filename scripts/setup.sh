@@ -6,12 +6,14 @@ cd "$(dirname "$0")/.."
 
 # Fonts for the demo; exiftool for metadata clues; Tesseract with the operation's language packs
 # (and the Latin script model, which keeps accents in one pass) for text clues; the -dev packages
-# let pip build tesserocr where no wheel fits; Debian's chromium for the browser tests.
+# let pip build tesserocr where no wheel fits; Debian's chromium for the browser tests; the
+# disk-image tests build their images with mke2fs, mkfs.fat + mtools, sfdisk, ewfacquire, qemu-img.
 TESSERACT_LANGS=(eng por spa fra deu nld pol ron swe est lav hrv tha osd script-latn)
 APT_PACKAGES=(
   fonts-dejavu-core fonts-thai-tlwg libimage-exiftool-perl
   tesseract-ocr libtesseract-dev libleptonica-dev pkg-config
   chromium
+  e2fsprogs dosfstools mtools fdisk ewf-tools qemu-utils
   "${TESSERACT_LANGS[@]/#/tesseract-ocr-}"
 )
 

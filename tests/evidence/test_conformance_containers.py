@@ -31,6 +31,7 @@ from lodestar.evidence.sniff import SNIFF_BYTES, open_regular_file, sniff_contai
 from lodestar.registry import DuplicateNameError
 
 from .helpers import CFG, tar_bytes, write, zip_bytes
+from .images import ext4_sample
 
 CONFORMANCE_KIND = "container format"
 
@@ -46,6 +47,7 @@ MEMBERS = {
 SAMPLES: dict[str, Callable[[dict[str, bytes]], bytes]] = {
     "zip": zip_bytes,
     "tar": lambda members: tar_bytes(members, "w:gz"),
+    "disk-image": ext4_sample,  # a bare ext4 file system: no volume component in the specs
 }
 
 

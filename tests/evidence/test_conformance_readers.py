@@ -27,6 +27,7 @@ from lodestar.evidence.base import (
 from lodestar.registry import DuplicateNameError
 
 from .helpers import CFG, tar_bytes, write, zip_bytes
+from .images import ext4_sample
 
 CONFORMANCE_KIND = "source reader"
 
@@ -48,6 +49,7 @@ SAMPLES: dict[str, Callable[[Path], Path]] = {
     "folder": _folder,
     "zip": lambda at: write(at / "src.bin", zip_bytes({**MEMBERS, "nested.zip": NESTED})),
     "tar": lambda at: write(at / "src.bin", tar_bytes({**MEMBERS, "nested.zip": NESTED}, "w:xz")),
+    "disk-image": lambda at: write(at / "src.bin", ext4_sample({**MEMBERS, "nested.zip": NESTED})),
 }
 
 

@@ -131,10 +131,16 @@ class ContainerFormat(Protocol):
 
 source_readers: Registry[SourceReader] = Registry(
     "source reader",
-    builtins=("lodestar.evidence.folder", "lodestar.evidence.zip", "lodestar.evidence.tar"),
+    builtins=(
+        "lodestar.evidence.folder",
+        "lodestar.evidence.zip",
+        "lodestar.evidence.tar",
+        "lodestar.evidence.disk_image",
+    ),
 )
 container_formats: Registry[ContainerFormat] = Registry(
-    "container format", builtins=("lodestar.evidence.zip", "lodestar.evidence.tar")
+    "container format",
+    builtins=("lodestar.evidence.zip", "lodestar.evidence.tar", "lodestar.evidence.disk_image"),
 )
 
 
