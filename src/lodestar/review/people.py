@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from lodestar.audit import append_event
 from lodestar.errors import NotFound, UserError
@@ -17,6 +19,12 @@ from lodestar.store.people_models import ROLES, Agency, User
 _CODE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,20})+$")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 12
+# Length alone let "aaaaaaaaaaaa" through (issue 16 #13). zxcvbn estimates guesses offline
+# from its shipped lists (common and breached passwords, names, words) and patterns
+# (repeats, sequences, keyboard walks, dates); 3 is "safely unguessable" for an online attack
+# (about 10^8 guesses), which is what a login is exposed to behind the rate limit.
+MIN_PASSWORD_SCORE = 3
+_SCORED_CHARS = 72  # zxcvbn refuses longer input (its matching grows fast with length)
 
 
 def add_agency(session: Session, *, code: str, name: str, actor: str) -> Agency:
@@ -61,8 +69,7 @@ def add_user(
         raise UserError(f"user name {username!r}: 2–64 of a-z 0-9 . _ -, starting alphanumeric")
     if role not in ROLES:
         raise UserError(f"role {role!r} is not one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise UserError(f"a password needs at least {MIN_PASSWORD} characters")
+    check_password(password, user_inputs=[username, display_name or ""])
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise UserError(f"user {username} already exists")
     agency = get_agency(session, code=agency_code) if agency_code else None
@@ -82,6 +89,25 @@ def add_user(
     detail = {"role": role, "agency": agency.code if agency else None}
     append_event(session, actor=actor, action="user.add", target=f"user:{username}", detail=detail)
     return user
+
+
+def check_password(password: str, *, user_inputs: Sequence[str] = ()) -> None:
+    """Refuse a password that is short or easy to guess (``user_inputs``: the account's own
+    name and the like, which an attacker tries first). The reason never repeats the password.
+
+    Only the first ``_SCORED_CHARS`` characters are scored: a longer password is at least as
+    strong as its start, and the estimator would refuse (and slow down on) longer input."""
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"a password needs at least {MIN_PASSWORD} characters")
+    result = zxcvbn(password[:_SCORED_CHARS], user_inputs=[u for u in user_inputs if u])
+    if result["score"] < MIN_PASSWORD_SCORE:
+        feedback = result.get("feedback") or {}
+        hint = " ".join(filter(None, [feedback.get("warning"), *feedback.get("suggestions", [])]))
+        raise UserError(
+            "that password is too easy to guess (common, repeated or a sequence)"
+            + (f": {hint}" if hint else ""),
+            detail={"score": result["score"], "needed": MIN_PASSWORD_SCORE},
+        )
 
 
 def get_user(session: Session, *, username: str) -> User:
