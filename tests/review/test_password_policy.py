@@ -50,12 +50,18 @@ def test_weak_passwords_are_refused_with_a_reason(ws: Workspace, password: str) 
     [
         "correct horse battery",
         "a long enough secret",
-        secrets.token_urlsafe(12),
+        "0ZaNJMhh-VNYhNeg",  # one `users demo-accounts` printed
         "x" * 3 + "Tq9!v#Lm2@pZ" * 8,
     ],
 )
 def test_strong_passwords_pass(ws: Workspace, password: str) -> None:
     _add(ws, "ana-analyst", password)  # the last one is longer than the estimator reads
+
+
+def test_demo_accounts_generated_passwords_pass() -> None:
+    # cli/review.py `_demo_accounts`: secrets.token_urlsafe(12), fresh on every call
+    for _ in range(200):
+        people.check_password(secrets.token_urlsafe(12))
 
 
 def test_short_passwords_are_still_refused_first(ws: Workspace) -> None:
