@@ -199,6 +199,8 @@ def _expected(case: Case, username: str, media_agency: str) -> int:
         return 403
     if case.per_agency and role == "liaison" and agency != media_agency:
         return 404  # not "forbidden": that would confirm the media exists
+    if case.path.endswith("/history") and role == "liaison" and agency != USERS["coord"][1]:
+        return 404  # the note is the coordinator's: a liaison sees their own agency's notes only
     return dict(case.by_role).get(role, case.ok)
 
 

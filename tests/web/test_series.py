@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 
 from PIL import Image
+from sqlalchemy import update
+
+from lodestar.store import SeriesMember
 
 from ..review.conftest import AGENCY_A, AGENCY_B, Operation
 
@@ -198,3 +201,60 @@ def test_member_grid_is_blurred_and_reveals_per_item(op: Operation) -> None:
     assert response.status_code == 303 and response.headers["location"] == f"/series/{a}"
     similar = ana.get(f"/api/media/{op.media[AGENCY_A]}/similar")
     assert similar.status_code == 200 and similar.json() == []  # no links in this fixture
+
+
+def _mixed_series(op: Operation) -> int:
+    """Agency B's image joins agency A's series: one series, media of both agencies."""
+    a = op.series[AGENCY_A]
+    with op.ws.store.session() as session:
+        session.execute(
+            update(SeriesMember)
+            .where(SeriesMember.media_sha256 == op.media[AGENCY_B])
+            .values(series_id=a)
+        )
+    return a
+
+
+def test_liaisons_see_only_their_agencys_people_on_a_mixed_series(op: Operation) -> None:
+    """Issue 16 #13: on a series with media of two agencies, each agency's liaison saw every
+    note and every name (who opened it, who holds it, the feed) — also those of the other
+    agency's analysts, whose notes may be about media the liaison may not see."""
+    a = _mixed_series(op)
+    ana_a, ana_b = op.client("ana-a"), op.client("ana-b")
+    ana_a.post(f"/api/series/{a}/notes", json={"body": "note by A"})
+    ana_b.post(f"/api/series/{a}/notes", json={"body": "note by B"})
+    ana_a.get(f"/api/series/{a}")
+    ana_b.get(f"/api/series/{a}")
+    assert ana_b.post(f"/api/series/{a}/claim").status_code == 200
+    people = {AGENCY_A: {"coord", "ana-a", "liaison-a"}, AGENCY_B: {"ana-b", "liaison-b"}}
+    for agency in (AGENCY_A, AGENCY_B):
+        liaison = op.client("liaison-a" if agency == AGENCY_A else "liaison-b")
+        mine = people[agency]
+        page = liaison.get(f"/api/series/{a}").json()
+        other = AGENCY_B if agency == AGENCY_A else AGENCY_A
+        assert op.media[agency] in page["members"] and op.media[other] not in page["members"]
+        notes = {n["author"]: n["body"] for n in page["notes"]}
+        assert set(notes) <= mine and notes, (agency, notes)
+        assert {v["username"] for v in page["seen_by"]} <= mine
+        assert {o["username"] for o in page["others_working"]} <= mine
+        feed = page["activity"] + liaison.get(f"/api/series/{a}/activity").json()
+        named = {e["actor"] for e in feed} | {e["detail"].get("to") for e in feed} - {None}
+        assert named <= mine | {"(another agency)"}, (agency, named)
+        holder = page["assigned_to"]["username"]
+        assert holder == ("ana-b" if agency == AGENCY_B else "(another agency)")
+        queue = {r["id"]: r for r in liaison.get("/api/series").json()}
+        assert queue[a]["assigned_to"] == holder
+        html = liaison.get(f"/series/{a}").text
+        others = set().union(*people.values()) - mine
+        assert not [name for name in others if f">{name}<" in html or f"{name} " in html]
+    # Another agency's note is not there by id either, nor its history.
+    note_b = next(
+        n["id"] for n in ana_a.get(f"/api/series/{a}").json()["notes"] if n["author"] == "ana-b"
+    )
+    liaison_a = op.client("liaison-a")
+    assert liaison_a.get(f"/api/series/{a}/notes/{note_b}/history").status_code == 404
+    assert op.client("liaison-b").get(f"/api/series/{a}/notes/{note_b}/history").status_code == 200
+    # The operation's own people still see everyone.
+    full = op.client("coord").get(f"/api/series/{a}").json()
+    assert {n["author"] for n in full["notes"]} == {"coord", "ana-a", "ana-b"}
+    assert full["assigned_to"]["username"] == "ana-b"

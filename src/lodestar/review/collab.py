@@ -285,6 +285,11 @@ def list_notes(session: Session, *, series_id: int) -> list[dict[str, Any]]:
     return [note_as_dict(n) for n in rows]
 
 
+def note_author(session: Session, *, note_id: int) -> str | None:
+    note = session.get(SeriesNote, note_id)
+    return note.author if note is not None else None
+
+
 def note_history(session: Session, *, series_id: int, note_id: int) -> list[dict[str, Any]]:
     note = session.get(SeriesNote, note_id)
     if note is None or note.series_id != series_id:

@@ -35,10 +35,83 @@ from lodestar.store.collab_models import (
     SeriesTag,
     SeriesView,
 )
-from lodestar.store.people_models import User
+from lodestar.store.people_models import Agency, User
 
 VIEWS = ("all", "unassigned", "mine", "unseen")
 PAGE_SIZE = 100  # queue rows per page: a 2,000-row page is slow to render and to read
+
+
+# -- people a liaison may see ----------------------------------------------------------------
+#
+# A liaison sees a series through their agency's media only; the people working it are the
+# operation's, of every agency. On a series that mixes agencies, the other agency's analysts'
+# names (who opened it, who holds it, the feed) and notes are theirs: a note may well be about
+# media this liaison may not see, and no one wrote it for them. So a liaison sees the notes,
+# names and feed entries of their OWN agency's people only — coordinators included, by their
+# agency like anyone else (a coordinator of another agency, or of none, is not the liaison's
+# colleague). Other names become OTHER_AGENCY (not a valid user name, so it never matches one);
+# coordinators, analysts and auditors see everything, as before. Counts (how many opened it)
+# stay: they name no one.
+
+OTHER_AGENCY = "(another agency)"
+
+
+def agency_people(session: Session, *, scope: str) -> set[str]:
+    """User names of the agency ``scope``'s people (any role)."""
+    return set(
+        session.scalars(
+            select(User.username)
+            .join(Agency, Agency.id == User.agency_id)
+            .where(Agency.code == scope)
+        )
+    )
+
+
+def _name_for(name: str | None, people: Collection[str]) -> str | None:
+    return name if name is None or name in people else OTHER_AGENCY
+
+
+def scoped_activity(feed: list[dict[str, Any]], people: Collection[str]) -> list[dict[str, Any]]:
+    """The review feed as a liaison sees it: their agency's people's entries, other names hidden
+    (an entry may name its object: assigned ``to``, released, ``was`` held by)."""
+    out = []
+    for entry in feed:
+        if entry["source"] != "review" or entry["actor"] not in people:
+            continue
+        detail = dict(entry["detail"] or {})
+        for key in ("to", "was"):
+            if key in detail:
+                detail[key] = _name_for(detail[key], people)
+        out.append(entry | {"detail": detail})
+    return out
+
+
+def scoped_history(
+    session: Session, *, series_id: int, note_id: int, scope: str | None
+) -> list[dict[str, Any]]:
+    """A note's revisions; to a liaison only a note by their agency's people (else not found),
+    with the other agencies' editors (a coordinator may edit any note) unnamed."""
+    history = collab.note_history(session, series_id=series_id, note_id=note_id)
+    if scope is None:
+        return history
+    people = agency_people(session, scope=scope)
+    author = collab.note_author(session, note_id=note_id)
+    if author not in people:
+        raise NotFound(f"no note {note_id} on series {series_id}", detail={"note_id": note_id})
+    return [r | {"actor": _name_for(r["actor"], people)} for r in history]
+
+
+def _scope_people(session: Session, out: dict[str, Any], scope: str) -> None:
+    people = agency_people(session, scope=scope)
+    out["notes"] = [n for n in out["notes"] if n["author"] in people]
+    out["seen_by"] = [v for v in out["seen_by"] if v["username"] in people]
+    out["others_working"] = [o for o in out["others_working"] if o["username"] in people]
+    held = out["assigned_to"]
+    if held is not None and held["username"] not in people:
+        out["assigned_to"] = held | {"username": OTHER_AGENCY, "display_name": OTHER_AGENCY}
+    if held is not None:
+        out["assigned_to"]["assigned_by"] = _name_for(held["assigned_by"], people)
+    out["activity"] = scoped_activity(out["activity"], people)
 
 
 def visible_shas(session: Session, *, scope: str | None) -> set[str] | None:
@@ -157,6 +230,9 @@ def _rows(
     """One row per visible active series; ``details`` adds tags and countries (dearer)."""
     series = _active_series(session, scope)
     assigned, priorities, seen = _collab_state(session)
+    if scope is not None:  # a liaison: who holds it, if one of their agency (see OTHER_AGENCY)
+        people = agency_people(session, scope=scope)
+        assigned = {sid: _name_for(name, people) or "" for sid, name in assigned.items()}
     tags = _tags(session) if details else {}
     countries = _countries_by_series(session, scope) if details else {}
     rows = []
@@ -364,9 +440,9 @@ def series_page(
     )
     out["seen_by"] = collab.seen_by(session, series_id=series_id)
     out["activity"] = collab.activity(session, series_id=series_id, limit=100)
-    if scope is not None:  # series events name media of other agencies
+    if scope is not None:  # series events name media of other agencies; people: see above
         out["events"] = []
-        out["activity"] = [a for a in out["activity"] if a["source"] == "review"]
+        _scope_people(session, out, scope)
     return out
 
 

@@ -232,8 +232,9 @@ def series_api(
 def activity_api(session: DB, principal: Viewer, series_id: SeriesId) -> list[dict[str, Any]]:
     _scoped(session, principal, series_id)
     feed = collab.activity(session, series_id=series_id)
-    if agency_scope(principal) is not None:
-        feed = [a for a in feed if a["source"] == "review"]
+    scope = agency_scope(principal)
+    if scope is not None:  # a liaison: their agency's people's entries only (series_read)
+        feed = series_read.scoped_activity(feed, series_read.agency_people(session, scope=scope))
     _audit(session, principal, "series.view", series_id, via="activity")
     return feed
 
@@ -386,7 +387,9 @@ def note_history_api(
     session: DB, principal: Viewer, series_id: SeriesId, note_id: NoteId
 ) -> list[dict[str, Any]]:
     _scoped(session, principal, series_id)
-    history = collab.note_history(session, series_id=series_id, note_id=note_id)
+    history = series_read.scoped_history(
+        session, series_id=series_id, note_id=note_id, scope=agency_scope(principal)
+    )
     _audit(session, principal, "series.view", series_id, via="note_history", note=note_id)
     return history
 
