@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
+from pathlib import Path as FsPath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -145,6 +146,18 @@ def similar_api(
     return rows
 
 
+def _frame(
+    request: Request, session: Session, principal: Principal, frame_id: int
+) -> tuple[str, FsPath]:
+    """A keyframe's video and its file, if the video is in the caller's scope."""
+    return clues_view.frame_path(
+        session,
+        frame_id=frame_id,
+        derived=workspace_of(request).derived,
+        scope=agency_scope(principal),
+    )
+
+
 @router.get(
     "/api/frames/{frame_id}/thumb",
     summary="A keyframe or contact sheet, blurred (per preferences)",
@@ -152,12 +165,7 @@ def similar_api(
     responses={200: JPEG},
 )
 def frame_blurred(request: Request, session: DB, principal: Viewer, frame_id: FrameId) -> Response:
-    _, path = clues_view.frame_path(
-        session,
-        frame_id=frame_id,
-        derived=workspace_of(request).derived,
-        scope=agency_scope(principal),
-    )
+    _, path = _frame(request, session, principal, frame_id)
     pref = wellness_media.get_preference(session, user_id=principal.user_id)
     data = blurred_jpeg(path, radius=pref["blur"], colour=pref["colour"])
     return Response(data, media_type="image/jpeg")
@@ -170,12 +178,7 @@ def frame_blurred(request: Request, session: DB, principal: Viewer, frame_id: Fr
     responses={200: JPEG},
 )
 def frame_clear(request: Request, session: DB, principal: Viewer, frame_id: FrameId) -> Response:
-    sha256, path = clues_view.frame_path(
-        session,
-        frame_id=frame_id,
-        derived=workspace_of(request).derived,
-        scope=agency_scope(principal),
-    )
+    sha256, path = _frame(request, session, principal, frame_id)
     now = now_of(request)
     if (
         wellness_media.active_reveal(session, user_id=principal.user_id, sha256=sha256, now=now)
